@@ -1,0 +1,45 @@
+// dataset.cpp — ImageDataset validation, subsetting and counting.
+#include "methods/data/dataset.h"
+
+#include <cstring>
+
+#include "core/check.h"
+
+namespace eg::data {
+
+void ImageDataset::validate(const char* what) const {
+  ENGINE_CHECK(n >= 0 && c > 0 && h > 0 && w > 0, what, ": bad image geometry n=", n, " c=", c, " h=", h, " w=", w);
+  ENGINE_CHECK((int64_t)pixels.size() == n * image_size(), what, ": ", pixels.size(), " pixel bytes for ", n,
+               " images of ", c, "x", h, "x", w);
+  ENGINE_CHECK((int64_t)labels.size() == n, what, ": ", labels.size(), " labels for ", n, " images");
+  ENGINE_CHECK(class_names.empty() || (int64_t)class_names.size() == num_classes, what, ": ", class_names.size(),
+               " class names for ", num_classes, " classes");
+  for (int64_t i = 0; i < n; ++i)
+    ENGINE_CHECK(labels[(size_t)i] >= 0 && labels[(size_t)i] < num_classes, what, ": label ", labels[(size_t)i],
+                 " of image ", i, " is outside [0, ", num_classes, ")");
+}
+
+ImageDataset ImageDataset::subset(const std::vector<int64_t>& indices) const {
+  ImageDataset out;
+  out.n = (int64_t)indices.size();
+  out.c = c, out.h = h, out.w = w;
+  out.num_classes = num_classes;
+  out.class_names = class_names;
+  out.pixels.resize((size_t)(out.n * image_size()));
+  out.labels.resize(indices.size());
+  for (size_t k = 0; k < indices.size(); ++k) {
+    int64_t i = indices[k];
+    ENGINE_CHECK(i >= 0 && i < n, "ImageDataset::subset: index ", i, " outside [0, ", n, ")");
+    std::memcpy(out.pixels.data() + (int64_t)k * image_size(), image(i), (size_t)image_size());
+    out.labels[k] = labels[(size_t)i];
+  }
+  return out;
+}
+
+std::vector<int64_t> ImageDataset::class_counts() const {
+  std::vector<int64_t> counts((size_t)num_classes, 0);
+  for (auto y : labels) counts[(size_t)y]++;
+  return counts;
+}
+
+}  // namespace eg::data
