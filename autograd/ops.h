@@ -1,0 +1,95 @@
+// ops.h — the differentiable op set (what users and layers call). Each op checks its inputs, runs the
+// raw kernel from core/kernels.h and, when grad mode is on and an input requires grad, records a Node
+// whose backward sits right below the forward in autograd/ops_<family>.cpp. The VJP of each op is one
+// row of autograd/DERIVATIVES.md. Broadcasting follows NumPy; backward sums gradients back to shape.
+#pragma once
+#include <vector>
+
+#include "autograd/grad_mode.h"
+#include "core/tensor.h"
+
+namespace eg {
+
+// ---- elementwise (ops_elementwise.cpp) ----
+Tensor add(const Tensor& a, const Tensor& b);
+Tensor sub(const Tensor& a, const Tensor& b);
+Tensor mul(const Tensor& a, const Tensor& b);
+Tensor div(const Tensor& a, const Tensor& b);
+Tensor maximum(const Tensor& a, const Tensor& b);  // ties send the gradient half to each side
+Tensor minimum(const Tensor& a, const Tensor& b);
+Tensor add(const Tensor& a, double s);
+Tensor mul(const Tensor& a, double s);
+Tensor neg(const Tensor& x);
+Tensor exp(const Tensor& x);
+Tensor log(const Tensor& x);
+Tensor sqrt(const Tensor& x);
+Tensor abs(const Tensor& x);       // d|x|/dx = sign(x), 0 at 0
+Tensor relu(const Tensor& x);      // gradient 0 at 0
+Tensor sigmoid(const Tensor& x);
+Tensor tanh(const Tensor& x);
+Tensor log1p(const Tensor& x);
+Tensor softplus(const Tensor& x);  // log(1 + e^x), stable for large |x|
+Tensor pow(const Tensor& x, double p);
+Tensor square(const Tensor& x);
+Tensor clamp(const Tensor& x, double lo, double hi);  // gradient passes where lo <= x <= hi
+Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b);  // cond != 0 ? a : b
+// Comparisons (not differentiable): 1/0 in the input's dtype.
+Tensor eq(const Tensor& a, const Tensor& b);
+Tensor ne(const Tensor& a, const Tensor& b);
+Tensor lt(const Tensor& a, const Tensor& b);
+Tensor le(const Tensor& a, const Tensor& b);
+Tensor gt(const Tensor& a, const Tensor& b);
+Tensor ge(const Tensor& a, const Tensor& b);
+
+inline Tensor operator+(const Tensor& a, const Tensor& b) { return add(a, b); }
+inline Tensor operator-(const Tensor& a, const Tensor& b) { return sub(a, b); }
+inline Tensor operator*(const Tensor& a, const Tensor& b) { return mul(a, b); }
+inline Tensor operator/(const Tensor& a, const Tensor& b) { return div(a, b); }
+inline Tensor operator-(const Tensor& x) { return neg(x); }
+inline Tensor operator+(const Tensor& a, double s) { return add(a, s); }
+inline Tensor operator+(double s, const Tensor& a) { return add(a, s); }
+inline Tensor operator-(const Tensor& a, double s) { return add(a, -s); }
+inline Tensor operator-(double s, const Tensor& a) { return add(neg(a), s); }
+inline Tensor operator*(const Tensor& a, double s) { return mul(a, s); }
+inline Tensor operator*(double s, const Tensor& a) { return mul(a, s); }
+inline Tensor operator/(const Tensor& a, double s) { return mul(a, 1.0 / s); }
+inline Tensor operator/(double s, const Tensor& a) { return mul(pow(a, -1.0), s); }
+
+// ---- reductions (ops_reduce.cpp); dims = {} means all dims ----
+Tensor sum(const Tensor& x, std::vector<int64_t> dims = {}, bool keepdim = false);
+Tensor mean(const Tensor& x, std::vector<int64_t> dims = {}, bool keepdim = false);
+Tensor max(const Tensor& x, int64_t dim, bool keepdim = false);  // values; tied maxima share the gradient
+Tensor min(const Tensor& x, int64_t dim, bool keepdim = false);
+Tensor amax(const Tensor& x, std::vector<int64_t> dims = {}, bool keepdim = false);
+Tensor amin(const Tensor& x, std::vector<int64_t> dims = {}, bool keepdim = false);
+Tensor argmax(const Tensor& x, int64_t dim, bool keepdim = false);  // i64, first index on ties
+Tensor argmin(const Tensor& x, int64_t dim, bool keepdim = false);
+Tensor logsumexp(const Tensor& x, std::vector<int64_t> dims, bool keepdim = false);
+Tensor var(const Tensor& x, std::vector<int64_t> dims = {}, bool unbiased = true, bool keepdim = false);
+Tensor softmax(const Tensor& x, int64_t dim);
+Tensor log_softmax(const Tensor& x, int64_t dim);
+
+// ---- linear algebra (ops_linalg.cpp) ----
+Tensor matmul(const Tensor& a, const Tensor& b);  // [..., M, K] @ [..., K, N], batch dims broadcast
+
+// ---- shape and indexing (ops_shape.cpp) ----
+Tensor reshape(const Tensor& x, Shape shape);  // one -1 allowed
+Tensor flatten(const Tensor& x, int64_t start_dim = 0, int64_t end_dim = -1);
+Tensor squeeze(const Tensor& x, int64_t dim);
+Tensor unsqueeze(const Tensor& x, int64_t dim);
+Tensor permute(const Tensor& x, std::vector<int64_t> perm);
+Tensor transpose(const Tensor& x, int64_t d0, int64_t d1);
+Tensor narrow(const Tensor& x, int64_t dim, int64_t start, int64_t length);
+// Python-style x[..., start:end:step, ...] along dim (end clipped; negative start/end count from the end).
+Tensor slice(const Tensor& x, int64_t dim, int64_t start, int64_t end, int64_t step = 1);
+Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index);
+Tensor gather(const Tensor& x, int64_t dim, const Tensor& index);
+Tensor scatter_add(const Tensor& base, int64_t dim, const Tensor& index, const Tensor& src);
+Tensor cat(const std::vector<Tensor>& xs, int64_t dim);
+Tensor stack(const std::vector<Tensor>& xs, int64_t dim);
+// pads = (before, after) pairs starting from the last dim, as torch.nn.functional.pad (constant mode).
+Tensor pad(const Tensor& x, const std::vector<int64_t>& pads, double value = 0.0);
+Tensor expand(const Tensor& x, const Shape& shape);
+Tensor one_hot(const Tensor& labels, int64_t num_classes, DType dtype = DType::F32);  // not differentiable
+
+}  // namespace eg

@@ -1,0 +1,306 @@
+// kernels.cpp — the single dispatch point of every raw kernel: argument checks (shapes, dtypes, devices,
+// index ranges) that name the op, then the CPU or CUDA implementation.
+#include "core/kernels.h"
+
+#include <algorithm>
+
+#include "core/cpu/cpu_kernels.h"
+#ifdef ENGINE_HAS_CUDA
+#include "core/cuda/cuda_kernels.h"
+#endif
+
+namespace eg::kernels {
+
+namespace {
+bool on_cuda(const Tensor& t) { return t.device() == Device::CUDA; }
+
+[[noreturn]] void no_cuda_kernel(const char* op) {
+#ifdef ENGINE_HAS_CUDA
+  ENGINE_FAIL(op, ": no CUDA kernel for this op yet; move the tensor to cpu first");
+#else
+  ENGINE_FAIL(op, ": tensor is on cuda but this eigengrad was built without CUDA");
+#endif
+}
+
+void check_cpu_only(const char* op, const Tensor& t) {
+  if (on_cuda(t)) no_cuda_kernel(op);
+}
+
+void check_index(const char* op, const Tensor& index, int64_t limit) {
+  ENGINE_CHECK(index.dtype() == DType::I64, op, ": index must be i64, got ", dtype_name(index.dtype()), " ",
+               shape_str(index.shape()));
+  Tensor ci = index.to(Device::CPU);
+  const int64_t* p = ci.data<int64_t>();
+  for (int64_t i = 0; i < ci.numel(); ++i)
+    ENGINE_CHECK(p[i] >= 0 && p[i] < limit, op, ": index ", p[i], " at position ", i, " is out of range [0, ",
+                 limit, ")");
+}
+}  // namespace
+
+Tensor unary(UnaryOp op, const Tensor& x, double a, double b) {
+  check_defined("unary", x, "x");
+  if (on_cuda(x)) {
+#ifdef ENGINE_HAS_CUDA
+    return cuda::unary(op, x, a, b);
+#else
+    no_cuda_kernel("unary");
+#endif
+  }
+  return cpu::unary(op, x, a, b);
+}
+
+Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b) {
+  check_defined("binary", a, "a");
+  check_defined("binary", b, "b");
+  check_same_dtype("binary", a, b);
+  check_same_device("binary", a, b);
+  Shape out = broadcast_shapes("binary", a.shape(), b.shape());
+  if (on_cuda(a)) {
+#ifdef ENGINE_HAS_CUDA
+    return cuda::binary(op, a, b, out);
+#else
+    no_cuda_kernel("binary");
+#endif
+  }
+  return cpu::binary(op, a, b, out);
+}
+
+Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
+  check_same_dtype("where", a, b);
+  check_same_device("where", a, b);
+  check_same_device("where", cond, a);
+  check_cpu_only("where", a);
+  Shape out = broadcast_shapes("where", broadcast_shapes("where", cond.shape(), a.shape()), b.shape());
+  return cpu::where(cond, a, b, out);
+}
+
+void axpy_(Tensor& dst, const Tensor& src, double alpha) {
+  check_same_dtype("axpy_", dst, src);
+  check_same_device("axpy_", dst, src);
+  ENGINE_CHECK(dst.shape() == src.shape(), "axpy_: shapes differ: ", shape_str(dst.shape()), " vs ",
+               shape_str(src.shape()));
+  if (on_cuda(dst)) {
+#ifdef ENGINE_HAS_CUDA
+    return cuda::axpy_(dst, src, alpha);
+#else
+    no_cuda_kernel("axpy_");
+#endif
+  }
+  cpu::axpy_(dst, src, alpha);
+}
+
+void fill_(Tensor& dst, double value) {
+  if (on_cuda(dst)) {
+#ifdef ENGINE_HAS_CUDA
+    return cuda::fill_(dst, value);
+#else
+    no_cuda_kernel("fill_");
+#endif
+  }
+  cpu::fill_(dst, value);
+}
+
+void copy_(Tensor& dst, const Tensor& src) {
+  check_same_dtype("copy_", dst, src);
+  ENGINE_CHECK(dst.shape() == src.shape(), "copy_: shapes differ: ", shape_str(dst.shape()), " vs ",
+               shape_str(src.shape()));
+  copy_bytes(dst.raw_data(), dst.device(), src.raw_data(), src.device(), (size_t)src.numel() * dtype_size(src.dtype()));
+}
+
+Tensor reduce_dim(ReduceOp op, const Tensor& x, int64_t dim, bool keepdim) {
+  check_cpu_only("reduce", x);
+  dim = wrap_dim("reduce", dim, x.dim());
+  if (op == ReduceOp::Max || op == ReduceOp::Min)
+    ENGINE_CHECK(x.numel() > 0, "max/min: cannot reduce an empty tensor ", shape_str(x.shape()));
+  return cpu::reduce_dim(op, x, dim, keepdim);
+}
+
+Tensor arg_reduce_dim(ReduceOp op, const Tensor& x, int64_t dim, bool keepdim) {
+  check_cpu_only("argmax", x);
+  dim = wrap_dim("argmax", dim, x.dim());
+  ENGINE_CHECK(x.numel() > 0, "argmax/argmin: empty tensor ", shape_str(x.shape()));
+  return cpu::arg_reduce_dim(op, x, dim, keepdim);
+}
+
+Tensor sum_to(const Tensor& x, const Shape& shape) {
+  if (x.shape() == shape) return x;
+  ENGINE_CHECK(broadcast_shapes("sum_to", x.shape(), shape) == x.shape(), "sum_to: cannot reduce ",
+               shape_str(x.shape()), " to ", shape_str(shape));
+  Tensor y = x;
+  size_t lead = x.shape().size() - shape.size();
+  for (size_t i = 0; i < lead; ++i) y = reduce_dim(ReduceOp::Sum, y, 0, false);
+  for (size_t i = 0; i < shape.size(); ++i)
+    if (shape[i] == 1 && y.shape()[i] != 1) y = reduce_dim(ReduceOp::Sum, y, (int64_t)i, true);
+  return y;
+}
+
+Tensor expand(const Tensor& x, const Shape& shape) {
+  if (x.shape() == shape) return x;
+  ENGINE_CHECK(broadcast_shapes("expand", x.shape(), shape) == shape, "expand: cannot broadcast ",
+               shape_str(x.shape()), " to ", shape_str(shape));
+  check_cpu_only("expand", x);
+  return cpu::expand(x, shape);
+}
+
+Tensor matmul(const Tensor& a, const Tensor& b, bool ta, bool tb) {
+  check_same_dtype("matmul", a, b);
+  check_same_device("matmul", a, b);
+  check_cpu_only("matmul", a);
+  ENGINE_CHECK(a.dim() >= 2 && b.dim() >= 2, "matmul: expected tensors with >= 2 dims, got ", shape_str(a.shape()),
+               " and ", shape_str(b.shape()));
+  const Shape &sa = a.shape(), &sb = b.shape();
+  int64_t M = ta ? sa.back() : sa[sa.size() - 2], Ka = ta ? sa[sa.size() - 2] : sa.back();
+  int64_t Kb = tb ? sb.back() : sb[sb.size() - 2], N = tb ? sb[sb.size() - 2] : sb.back();
+  ENGINE_CHECK(Ka == Kb, "matmul: inner dims differ: ", shape_str(sa), (ta ? "ᵀ" : ""), " @ ", shape_str(sb),
+               (tb ? "ᵀ" : ""), " (", Ka, " vs ", Kb, ")");
+  Shape ba(sa.begin(), sa.end() - 2), bb(sb.begin(), sb.end() - 2);
+  Shape batch = broadcast_shapes("matmul (batch dims)", ba, bb);
+  auto full_or_one = [&](const Shape& s) {
+    return shape_numel(s) == 1 || (s.size() == batch.size() && s == batch);
+  };
+  ENGINE_CHECK(full_or_one(ba) && full_or_one(bb), "matmul: batch dims ", shape_str(ba), " and ", shape_str(bb),
+               " must be equal or one of them all ones");
+  Shape out = batch;
+  out.push_back(M);
+  out.push_back(N);
+  return cpu::matmul(a, b, ta, tb, out);
+}
+
+Tensor permute(const Tensor& x, const std::vector<int64_t>& perm_in) {
+  ENGINE_CHECK((int64_t)perm_in.size() == x.dim(), "permute: ", perm_in.size(), " dims given for shape ",
+               shape_str(x.shape()));
+  std::vector<int64_t> perm = perm_in, seen(perm.size(), 0);
+  for (auto& p : perm) {
+    p = wrap_dim("permute", p, x.dim());
+    ENGINE_CHECK(!seen[(size_t)p]++, "permute: dim ", p, " repeated");
+  }
+  check_cpu_only("permute", x);
+  return cpu::permute(x, perm);
+}
+
+Tensor narrow(const Tensor& x, int64_t dim, int64_t start, int64_t length, int64_t step) {
+  dim = wrap_dim("narrow", dim, x.dim());
+  int64_t n = x.shape()[(size_t)dim];
+  ENGINE_CHECK(step >= 1 && start >= 0 && length >= 0 && (length == 0 || start + (length - 1) * step < n),
+               "narrow: slice start ", start, " length ", length, " step ", step, " out of range for dim ", dim,
+               " of shape ", shape_str(x.shape()));
+  check_cpu_only("narrow", x);
+  return cpu::narrow(x, dim, start, length, step);
+}
+
+void narrow_scatter_(Tensor& dst, const Tensor& src, int64_t dim, int64_t start, int64_t step) {
+  dim = wrap_dim("narrow_scatter_", dim, dst.dim());
+  check_same_dtype("narrow_scatter_", dst, src);
+  ENGINE_CHECK(src.dim() == dst.dim(), "narrow_scatter_: rank mismatch ", shape_str(src.shape()), " into ",
+               shape_str(dst.shape()));
+  int64_t len = src.shape()[(size_t)dim];
+  for (int64_t i = 0; i < dst.dim(); ++i)
+    ENGINE_CHECK(i == dim || src.shape()[(size_t)i] == dst.shape()[(size_t)i], "narrow_scatter_: shape ",
+                 shape_str(src.shape()), " does not fit into ", shape_str(dst.shape()), " along dim ", dim);
+  ENGINE_CHECK(len == 0 || start + (len - 1) * step < dst.shape()[(size_t)dim], "narrow_scatter_: slice out of range");
+  check_cpu_only("narrow_scatter_", dst);
+  cpu::narrow_scatter_(dst, src, dim, start, step);
+}
+
+Tensor cat(const std::vector<Tensor>& xs, int64_t dim) {
+  ENGINE_CHECK(!xs.empty(), "cat: empty list of tensors");
+  dim = wrap_dim("cat", dim, xs[0].dim());
+  Shape out = xs[0].shape();
+  out[(size_t)dim] = 0;
+  for (size_t k = 0; k < xs.size(); ++k) {
+    check_same_dtype("cat", xs[0], xs[k]);
+    check_cpu_only("cat", xs[k]);
+    ENGINE_CHECK(xs[k].dim() == xs[0].dim(), "cat: tensor ", k, " has shape ", shape_str(xs[k].shape()),
+                 ", expected rank ", xs[0].dim());
+    for (int64_t i = 0; i < xs[0].dim(); ++i)
+      ENGINE_CHECK(i == dim || xs[k].shape()[(size_t)i] == xs[0].shape()[(size_t)i], "cat: tensor ", k, " shape ",
+                   shape_str(xs[k].shape()), " differs from ", shape_str(xs[0].shape()), " outside dim ", dim);
+    out[(size_t)dim] += xs[k].shape()[(size_t)dim];
+  }
+  Tensor y = Tensor::empty(out, xs[0].options());
+  int64_t at = 0;
+  for (auto& x : xs) {
+    cpu::narrow_scatter_(y, x, dim, at, 1);
+    at += x.shape()[(size_t)dim];
+  }
+  return y;
+}
+
+Tensor pad(const Tensor& x, const std::vector<int64_t>& pads, double value) {
+  ENGINE_CHECK(pads.size() % 2 == 0 && (int64_t)pads.size() <= 2 * x.dim(), "pad: ", pads.size(),
+               " pad values for a tensor of shape ", shape_str(x.shape()), " (expected an even number <= ",
+               2 * x.dim(), ")");
+  for (auto p : pads) ENGINE_CHECK(p >= 0, "pad: negative padding ", p, " is not supported");
+  check_cpu_only("pad", x);
+  return cpu::pad(x, pads, value);
+}
+
+Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index) {
+  dim = wrap_dim("index_select", dim, x.dim());
+  ENGINE_CHECK(index.dim() == 1, "index_select: index must be 1-D, got ", shape_str(index.shape()));
+  check_index("index_select", index, x.shape()[(size_t)dim]);
+  check_cpu_only("index_select", x);
+  return cpu::index_select(x, dim, index);
+}
+
+Tensor index_add(const Shape& shape, int64_t dim, const Tensor& index, const Tensor& src) {
+  dim = wrap_dim("index_add", dim, (int64_t)shape.size());
+  check_index("index_add", index, shape[(size_t)dim]);
+  Shape expect = shape;
+  expect[(size_t)dim] = index.numel();
+  ENGINE_CHECK(src.shape() == expect, "index_add: src shape ", shape_str(src.shape()), ", expected ",
+               shape_str(expect));
+  check_cpu_only("index_add", src);
+  return cpu::index_add(shape, dim, index, src);
+}
+
+static void check_gather_shapes(const char* op, const Tensor& x, int64_t dim, const Tensor& index) {
+  ENGINE_CHECK(index.dim() == x.dim(), op, ": index rank ", index.dim(), " differs from input rank ", x.dim(),
+               " (", shape_str(index.shape()), " vs ", shape_str(x.shape()), ")");
+  for (int64_t i = 0; i < x.dim(); ++i)
+    ENGINE_CHECK(i == dim || index.shape()[(size_t)i] == x.shape()[(size_t)i], op, ": index shape ",
+                 shape_str(index.shape()), " must match input shape ", shape_str(x.shape()), " outside dim ", dim);
+  check_index(op, index, x.shape()[(size_t)dim]);
+}
+
+Tensor gather(const Tensor& x, int64_t dim, const Tensor& index) {
+  dim = wrap_dim("gather", dim, x.dim());
+  check_gather_shapes("gather", x, dim, index);
+  check_cpu_only("gather", x);
+  return cpu::gather(x, dim, index);
+}
+
+Tensor scatter_add(const Tensor& base, int64_t dim, const Tensor& index, const Tensor& src) {
+  dim = wrap_dim("scatter_add", dim, base.dim());
+  check_gather_shapes("scatter_add", base, dim, index);
+  check_same_dtype("scatter_add", base, src);
+  ENGINE_CHECK(src.shape() == index.shape(), "scatter_add: src shape ", shape_str(src.shape()),
+               " must equal index shape ", shape_str(index.shape()));
+  check_cpu_only("scatter_add", base);
+  return cpu::scatter_add(base, dim, index, src);
+}
+
+Tensor one_hot(const Tensor& labels, int64_t num_classes, DType dtype) {
+  ENGINE_CHECK(num_classes > 0, "one_hot: num_classes must be positive, got ", num_classes);
+  check_index("one_hot", labels, num_classes);
+  return cpu::one_hot(labels.to(Device::CPU), num_classes, dtype).to(labels.device());
+}
+
+Tensor softmax(const Tensor& x, int64_t dim) {
+  dim = wrap_dim("softmax", dim, x.dim());
+  check_cpu_only("softmax", x);
+  return cpu::softmax(x, dim, false);
+}
+Tensor log_softmax(const Tensor& x, int64_t dim) {
+  dim = wrap_dim("log_softmax", dim, x.dim());
+  check_cpu_only("log_softmax", x);
+  return cpu::softmax(x, dim, true);
+}
+Tensor softmax_backward(const Tensor& g, const Tensor& y, int64_t dim) {
+  return cpu::softmax_backward(g, y, wrap_dim("softmax", dim, y.dim()), false);
+}
+Tensor log_softmax_backward(const Tensor& g, const Tensor& y, int64_t dim) {
+  return cpu::softmax_backward(g, y, wrap_dim("log_softmax", dim, y.dim()), true);
+}
+
+}  // namespace eg::kernels
