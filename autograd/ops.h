@@ -25,6 +25,7 @@ Tensor log(const Tensor& x);
 Tensor sqrt(const Tensor& x);
 Tensor abs(const Tensor& x);       // d|x|/dx = sign(x), 0 at 0
 Tensor relu(const Tensor& x);      // gradient 0 at 0
+Tensor leaky_relu(const Tensor& x, double negative_slope = 0.01);
 Tensor sigmoid(const Tensor& x);
 Tensor tanh(const Tensor& x);
 Tensor log1p(const Tensor& x);
@@ -91,5 +92,34 @@ Tensor stack(const std::vector<Tensor>& xs, int64_t dim);
 Tensor pad(const Tensor& x, const std::vector<int64_t>& pads, double value = 0.0);
 Tensor expand(const Tensor& x, const Shape& shape);
 Tensor one_hot(const Tensor& labels, int64_t num_classes, DType dtype = DType::F32);  // not differentiable
+
+}  // namespace eg
+
+// ---- neural-network ops (ops_conv.cpp, ops_pool.cpp, ops_norm.cpp) ----
+namespace eg {
+
+class Generator;
+
+struct Conv2dOptions {
+  int64_t stride_h = 1, stride_w = 1, pad_h = 0, pad_w = 0, dilation_h = 1, dilation_w = 1, groups = 1;
+};
+
+// y = x Wᵀ + b. x [N, I] (or [..., I]), w [O, I], b [O] or undefined.
+Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b = {});
+// x [N, C, H, W], w [O, C/groups, KH, KW], b [O] or undefined -> [N, O, OH, OW].
+Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& b = {}, const Conv2dOptions& opt = {});
+// x [N, C, H, W]; padding with -inf; floor mode (as PyTorch's default).
+Tensor max_pool2d(const Tensor& x, int64_t kernel, int64_t stride, int64_t padding = 0);
+// count_include_pad = true (PyTorch's default).
+Tensor avg_pool2d(const Tensor& x, int64_t kernel, int64_t stride, int64_t padding = 0);
+// PyTorch's adaptive bins: start = floor(i·H/OH), end = ceil((i+1)·H/OH).
+Tensor adaptive_avg_pool2d(const Tensor& x, int64_t out_h, int64_t out_w);
+// x [N, C, ...]; weight/bias [C] or undefined. Training: batch statistics (biased variance to
+// normalize) and, when running stats are defined, running = (1−momentum)·running + momentum·batch
+// (unbiased variance), updated in place. Eval: running statistics.
+Tensor batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, Tensor running_mean, Tensor running_var,
+                  bool training, double momentum = 0.1, double eps = 1e-5);
+// Inverted dropout: zero with probability p, scale kept values by 1/(1−p); identity when !training.
+Tensor dropout(const Tensor& x, double p, bool training, Generator& gen);
 
 }  // namespace eg

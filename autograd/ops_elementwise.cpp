@@ -147,6 +147,15 @@ Tensor relu(const Tensor& x) {
   });
 }
 
+// Row "leaky_relu": dx = g·(x > 0 ? 1 : slope).
+Tensor leaky_relu(const Tensor& x, double slope) {
+  check_float("leaky_relu", x);
+  Tensor out = kernels::unary(UnaryOp::LeakyRelu, x, slope);
+  return record(OpKind::LeakyRelu, out, {x}, [x = x.detach(), slope](const Tensor& g, const Need&) -> Grads {
+    return {mul(g, kernels::unary(UnaryOp::LeakyReluGrad, x, slope))};
+  });
+}
+
 // Row "sigmoid": dx = g·y·(1−y).
 Tensor sigmoid(const Tensor& x) {
   check_float("sigmoid", x);

@@ -303,4 +303,40 @@ Tensor log_softmax_backward(const Tensor& g, const Tensor& y, int64_t dim) {
   return cpu::softmax_backward(g, y, wrap_dim("log_softmax", dim, y.dim()), true);
 }
 
+static void check_update(const char* op, const Tensor& p, const Tensor& other, const char* name) {
+  check_defined(op, other, name);
+  check_same_dtype(op, p, other);
+  check_same_device(op, p, other);
+  ENGINE_CHECK(p.shape() == other.shape(), op, ": ", name, " shape ", shape_str(other.shape()), " differs from parameter ",
+               shape_str(p.shape()));
+}
+
+void sgd_step_(Tensor& p, const Tensor& g, Tensor& buf, const SgdStep& s) {
+  check_update("sgd_step_", p, g, "grad");
+  if (s.momentum != 0) check_update("sgd_step_", p, buf, "momentum buffer");
+  if (on_cuda(p)) {
+#ifdef ENGINE_HAS_CUDA
+    return cuda::sgd_step_(p, g, buf, s);
+#else
+    no_cuda_kernel("sgd_step_");
+#endif
+  }
+  cpu::sgd_step_(p, g, buf, s);
+}
+
+void adam_step_(Tensor& p, const Tensor& g, Tensor& m, Tensor& v, const AdamStep& s) {
+  check_update("adam_step_", p, g, "grad");
+  check_update("adam_step_", p, m, "exp_avg");
+  check_update("adam_step_", p, v, "exp_avg_sq");
+  ENGINE_CHECK(s.step >= 1, "adam_step_: step must be >= 1, got ", s.step);
+  if (on_cuda(p)) {
+#ifdef ENGINE_HAS_CUDA
+    return cuda::adam_step_(p, g, m, v, s);
+#else
+    no_cuda_kernel("adam_step_");
+#endif
+  }
+  cpu::adam_step_(p, g, m, v, s);
+}
+
 }  // namespace eg::kernels

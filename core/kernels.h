@@ -14,6 +14,7 @@ namespace eg::kernels {
 enum class UnaryOp : uint8_t {
   Neg, Exp, Log, Sqrt, Rsqrt, Abs, Sign, Relu, Sigmoid, Tanh, Log1p, Softplus, Square, Reciprocal,
   PowScalar, Clamp, AddScalar, MulScalar, RSubScalar, FillLike, StepPositive, ClampMask,
+  LeakyRelu, LeakyReluGrad,  // a = negative slope; LeakyReluGrad(x) = x > 0 ? 1 : a
 };
 // c = f(a, b) with NumPy broadcasting. Comparisons give 1/0 in the input dtype. The *Backward ops fuse
 // an upstream gradient g (first argument) with a saved tensor: ReluBackward(g, x) = g·[x > 0],
@@ -65,5 +66,27 @@ Tensor log_softmax(const Tensor& x, int64_t dim);
 // dx = y ⊙ (g − Σ g⊙y) for softmax; dx = g − softmax(x)·Σ g for log_softmax (y = output).
 Tensor softmax_backward(const Tensor& g, const Tensor& y, int64_t dim);
 Tensor log_softmax_backward(const Tensor& g, const Tensor& y, int64_t dim);
+
+}  // namespace eg::kernels
+
+// ---- optimizer updates, in place (core/cpu/optim.cpp, core/cuda/optim.cu) ----
+namespace eg::kernels {
+
+// PyTorch's SGD: d = g + wd·p; buf = first ? d : momentum·buf + (1−dampening)·d;
+// d = nesterov ? d + momentum·buf : buf (momentum > 0); p −= lr·d.
+struct SgdStep {
+  double lr = 0.1, momentum = 0, dampening = 0, weight_decay = 0;
+  bool nesterov = false, first = true;
+};
+void sgd_step_(Tensor& p, const Tensor& g, Tensor& buf, const SgdStep& s);
+
+// PyTorch's Adam / AdamW (decoupled): m = β1·m + (1−β1)·g; v = β2·v + (1−β2)·g²;
+// p −= lr/(1−β1ᵗ) · m / (√v/√(1−β2ᵗ) + eps). Adam adds wd·p to g; AdamW scales p by (1 − lr·wd) first.
+struct AdamStep {
+  double lr = 1e-3, beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weight_decay = 0;
+  bool decoupled = false;
+  int64_t step = 1;
+};
+void adam_step_(Tensor& p, const Tensor& g, Tensor& m, Tensor& v, const AdamStep& s);
 
 }  // namespace eg::kernels

@@ -107,6 +107,13 @@ Tensor Tensor::view_as_shape(const Shape& s) const {
   return out;
 }
 
+void Tensor::set_data_(const Tensor& src) const {
+  ENGINE_CHECK(src.defined(), "set_data_: source is undefined");
+  need(impl_).storage = src.storage();
+  impl_->shape = src.shape();
+  impl_->dtype = src.dtype();
+}
+
 bool Tensor::requires_grad() const { return need(impl_).requires_grad; }
 Tensor& Tensor::requires_grad_(bool on) {
   ENGINE_CHECK(!need(impl_).grad_fn, "requires_grad_: only leaf tensors can be flagged (this one has a grad_fn)");

@@ -61,6 +61,9 @@ class Tensor {
   Tensor detach() const;       // shares storage, no grad_fn, requires_grad false
   // Shares storage under a new shape of the same numel (no autograd; see autograd reshape for that).
   Tensor view_as_shape(const Shape& s) const;
+  // Makes this handle (and every copy of it) use src's storage, shape and dtype, keeping the autograd
+  // flags: how modules move parameters between devices or load weights without replacing handles.
+  void set_data_(const Tensor& src) const;
 
   // Autograd fields (the engine lives in autograd/engine.cpp).
   bool requires_grad() const;

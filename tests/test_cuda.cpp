@@ -24,7 +24,7 @@ TEST_CASE("cuda: unary kernels match the CPU" * doctest::test_suite("cuda")) {
   Tensor x = randn({1000}, g), xd = x.to(Device::CUDA);
   for (auto op : {UnaryOp::Neg, UnaryOp::Exp, UnaryOp::Abs, UnaryOp::Relu, UnaryOp::Sigmoid, UnaryOp::Tanh,
                   UnaryOp::Softplus, UnaryOp::Square, UnaryOp::Clamp, UnaryOp::AddScalar, UnaryOp::MulScalar,
-                  UnaryOp::StepPositive}) {
+                  UnaryOp::StepPositive, UnaryOp::LeakyRelu, UnaryOp::LeakyReluGrad}) {
     Tensor c = kernels::unary(op, x, -0.5, 0.5), d = kernels::unary(op, xd, -0.5, 0.5).to(Device::CPU);
     CHECK_CLOSE(d, c, 1e-6, 1e-5);
   }

@@ -7,10 +7,12 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -425,6 +427,16 @@ TEST_CASE("data formats: image errors name the file and the reason") {
   std::memcpy(wide.data() + 16, be32(17000).data(), 4);
   write_bytes(t / "i/wide.png", wide);
 
+  // A JPEG whose first Huffman table declares 16 x 255 codes (stb_image 2.27 would overrun its tables).
+  write_jpg(t / "i/ok.jpg", 8, 8, rgb_pattern(8, 8));
+  Bytes jpg = read_bytes(t / "i/ok.jpg");
+  const uint8_t marker[2] = {0xFF, 0xC4};
+  auto dht = std::search(jpg.begin(), jpg.end(), marker, marker + 2);
+  REQUIRE(dht != jpg.end());
+  std::fill(dht + 5, dht + 21, 255);
+  write_bytes(t / "i/dht.jpg", jpg);
+  CHECK_ERROR(load_image_chw(t / "i/dht.jpg", 4, 3), "dht.jpg' is a corrupt JPEG (a Huffman table declares 4080");
+
   CHECK_ERROR(load_image_chw(t / "i/bad.png", 4, 3), "bad.png' is not a decodable image (stb_image: ");
   CHECK_ERROR(load_image_chw(t / "i/cut.png", 4, 3), "cut.png");
   CHECK_ERROR(load_image_chw(t / "i/wide.png", 4, 3), "at most 16384 a side");
@@ -471,4 +483,33 @@ TEST_CASE("data formats: CUB index errors") {
   CHECK_ERROR(load_cub_dir(t / "cub", true, 4), "are not 1..2");
   fs::remove(t / "cub/classes.txt");
   CHECK_ERROR(load_cub_dir(t / "cub", true, 4), "CUB-200-2011");
+}
+
+TEST_CASE("data formats: random byte flips give a decoded image or an eg::Error, never a crash") {
+  TempDir t;
+  write_png(t / "f.png", 12, 9, 3, rgb_pattern(12, 9));
+  write_jpg(t / "f.jpg", 12, 9, rgb_pattern(12, 9));
+  write_idx(t / "f.idx.gz", sample_images(), true);
+  std::mt19937 rng(3);
+  for (const char* name : {"f.png", "f.jpg", "f.idx.gz"}) {
+    const Bytes good = read_bytes(t / name);
+    int decoded = 0, refused = 0;
+    for (int k = 0; k < 150; ++k) {
+      Bytes m = good;
+      for (int flips = 1 + (int)(rng() % 6); flips > 0; --flips) m[rng() % m.size()] = (uint8_t)rng();
+      write_bytes(t / "m", m);
+      try {
+        if (std::string(name) == "f.idx.gz")
+          read_idx(t / "m");
+        else
+          load_image_chw(t / "m", 5, 3);
+        ++decoded;
+      } catch (const eg::Error&) {
+        ++refused;
+      }
+    }
+    CAPTURE(name);
+    CHECK(decoded + refused == 150);
+    CHECK(refused > 0);
+  }
 }

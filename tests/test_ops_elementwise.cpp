@@ -54,7 +54,8 @@ GRADCHECK_TEST("unary math", OK::Neg, OK::Exp, OK::Log, OK::Sqrt, OK::Sigmoid, O
   check_grad([](auto& v) { return softplus(v[0]); }, {rnd({2, 3}, 8, -30, 30)});
 }
 
-GRADCHECK_TEST("abs and relu away from 0", OK::Abs, OK::Relu) {
+GRADCHECK_TEST("abs, relu and leaky_relu away from 0", OK::Abs, OK::Relu, OK::LeakyRelu) {
+  check_grad([](auto& v) { return leaky_relu(v[0], 0.2); }, {away({3, 4}, 3)});
   check_grad([](auto& v) { return abs(v[0]); }, {away({3, 4}, 1)});
   check_grad([](auto& v) { return relu(v[0]); }, {away({3, 4}, 2)});
 }

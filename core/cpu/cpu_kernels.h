@@ -34,6 +34,9 @@ Tensor gather(const Tensor& x, int64_t dim, const Tensor& index);
 Tensor scatter_add(const Tensor& base, int64_t dim, const Tensor& index, const Tensor& src);
 Tensor one_hot(const Tensor& labels, int64_t num_classes, DType dtype);
 
+void sgd_step_(Tensor& p, const Tensor& g, Tensor& buf, const kernels::SgdStep& s);
+void adam_step_(Tensor& p, const Tensor& g, Tensor& m, Tensor& v, const kernels::AdamStep& s);
+
 Tensor softmax(const Tensor& x, int64_t dim, bool log);
 Tensor softmax_backward(const Tensor& g, const Tensor& y, int64_t dim, bool log);
 

@@ -53,6 +53,8 @@ template <class T> void unary_impl(UnaryOp op, const T* x, T* y, int64_t n, T a,
     case UnaryOp::FillLike: return flat_map(x, y, n, [a](T) { return a; });
     case UnaryOp::StepPositive: return flat_map(x, y, n, [](T v) { return v > 0 ? T(1) : T(0); });
     case UnaryOp::ClampMask: return flat_map(x, y, n, [a, b](T v) { return (v >= a && v <= b) ? T(1) : T(0); });
+    case UnaryOp::LeakyRelu: return flat_map(x, y, n, [a](T v) { return v > 0 ? v : a * v; });
+    case UnaryOp::LeakyReluGrad: return flat_map(x, y, n, [a](T v) { return v > 0 ? T(1) : a; });
   }
 }
 

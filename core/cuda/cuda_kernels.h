@@ -13,5 +13,7 @@ Tensor unary(UnaryOp op, const Tensor& x, double a, double b);
 Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b, const Shape& out_shape);
 void axpy_(Tensor& dst, const Tensor& src, double alpha);
 void fill_(Tensor& dst, double value);
+void sgd_step_(Tensor& p, const Tensor& g, Tensor& buf, const kernels::SgdStep& s);
+void adam_step_(Tensor& p, const Tensor& g, Tensor& m, Tensor& v, const kernels::AdamStep& s);
 
 }  // namespace eg::cuda

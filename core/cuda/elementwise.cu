@@ -46,6 +46,8 @@ template <class T> __device__ T apply_unary(UnaryOp op, T v, T a, T b) {
     case UnaryOp::FillLike: return a;
     case UnaryOp::StepPositive: return v > 0 ? T(1) : T(0);
     case UnaryOp::ClampMask: return (v >= a && v <= b) ? T(1) : T(0);
+    case UnaryOp::LeakyRelu: return v > 0 ? v : a * v;
+    case UnaryOp::LeakyReluGrad: return v > 0 ? T(1) : a;
   }
   return T(0);
 }

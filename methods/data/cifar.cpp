@@ -15,10 +15,12 @@ namespace fs = std::filesystem;
 constexpr int64_t kPixels = 3 * 32 * 32;
 constexpr int64_t kMaxFileBytes = int64_t(1) << 31;  // CIFAR-100 train.bin is 154 MB
 
-const char* kCifar10Hint = "get the CIFAR-10 binary version, https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz, "
-                           "and untar it there (it unpacks to cifar-10-batches-bin/)";
-const char* kCifar100Hint = "get the CIFAR-100 binary version, https://www.cs.toronto.edu/~kriz/cifar-100-binary.tar.gz, "
-                            "and untar it there (it unpacks to cifar-100-binary/)";
+constexpr const char* kCifar10Hint =
+    "get the CIFAR-10 binary version, https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz, "
+    "and untar it there (it unpacks to cifar-10-batches-bin/)";
+constexpr const char* kCifar100Hint =
+    "get the CIFAR-100 binary version, https://www.cs.toronto.edu/~kriz/cifar-100-binary.tar.gz, "
+    "and untar it there (it unpacks to cifar-100-binary/)";
 
 // `dir`, or `dir`/`sub` when that is where `probe` lives (users point at either the untar target or the folder).
 fs::path resolve_dir(const std::string& dir, const char* sub, const char* probe) {

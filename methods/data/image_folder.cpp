@@ -15,11 +15,10 @@
 #include "core/check.h"
 
 #define STB_IMAGE_IMPLEMENTATION
-#define STBI_NO_HDR  // no float formats: every image becomes uint8
-#define STBI_NO_PSD
-#define STBI_NO_PIC
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-function"
+#define STBI_ONLY_JPEG  // the formats image datasets use; fewer decoders, less untrusted-input surface
+#define STBI_ONLY_PNG
+#define STBI_ONLY_BMP
+#pragma GCC diagnostic push  // third-party code: some stb versions warn under -Wextra
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 #pragma GCC diagnostic ignored "-Wsign-compare"
 #pragma GCC diagnostic ignored "-Wimplicit-fallthrough"
@@ -115,6 +114,47 @@ std::vector<uint8_t> read_file(const std::string& path) {
   return buf;
 }
 
+// stb_image 2.27 (Debian's) trusts a JPEG DHT segment's 16 code counts; more than 256 codes in one table
+// overrun its fixed arrays (later stb versions reject them). Walk the markers the way stb reads them and
+// refuse such a table before stb sees the file.
+void check_jpeg_huffman_tables(const std::vector<uint8_t>& f, const std::string& path) {
+  const size_t n = f.size();
+  auto at = [&](size_t i) -> int { return i < n ? f[i] : 0; };  // stb reads zeros past the end
+  if (n < 2 || f[0] != 0xFF || f[1] != 0xD8) return;
+  size_t p = 2;
+  while (p + 4 <= n) {
+    if (f[p] != 0xFF) {  // entropy-coded data between scans: markers are FF followed by non-0, non-RST
+      ++p;
+      continue;
+    }
+    const int m = f[p + 1];
+    if (m == 0xFF) {
+      ++p;
+      continue;
+    }
+    if (m == 0x00 || m == 0x01 || (m >= 0xD0 && m <= 0xD7)) {
+      p += 2;
+      continue;
+    }
+    if (m == 0xD9) return;
+    const int64_t seg = at(p + 2) << 8 | at(p + 3);
+    if (m == 0xC4) {
+      int64_t left = seg - 2;
+      size_t q = p + 4;
+      while (left > 0) {
+        int64_t codes = 0;
+        for (size_t i = 1; i <= 16; ++i) codes += at(q + i);
+        ENGINE_CHECK(codes <= 256, "load_image: '", path, "' is a corrupt JPEG (a Huffman table declares ", codes,
+                     " codes, at most 256 exist)");
+        q += 17 + (size_t)codes;
+        left -= 17 + codes;
+      }
+    }
+    if (seg < 2) return;  // stb rejects this itself
+    p += 2 + (size_t)seg;
+  }
+}
+
 // For one axis: output i reads inputs [first[i], first[i] + weights[i].size()) with those weights.
 struct AxisFilter {
   std::vector<int64_t> first;
@@ -147,6 +187,10 @@ ImageDataset decode_all(const std::vector<std::string>& paths, std::vector<int64
                         int64_t size, int64_t channels, const char* what) {
   ENGINE_CHECK(size > 0 && size <= kMaxOutputSide, what, ": size ", size, " is not in [1, ", kMaxOutputSide, "]");
   ENGINE_CHECK(channels == 1 || channels == 3, what, ": channels ", channels, " must be 1 (gray) or 3 (RGB)");
+  const int64_t kMaxBytes = int64_t(1) << 36;  // 64 GiB of uint8 pixels: surely a wrong size argument
+  const int64_t bytes = (int64_t)paths.size() * channels * size * size;
+  ENGINE_CHECK(bytes <= kMaxBytes, what, ": ", paths.size(), " images of ", channels, "x", size, "x", size, " need ",
+               bytes, " bytes, more than ", kMaxBytes, "; choose a smaller size");
   ImageDataset ds;
   ds.n = (int64_t)paths.size(), ds.c = channels, ds.h = size, ds.w = size;
   ds.num_classes = num_classes;
@@ -200,6 +244,7 @@ std::vector<uint8_t> resize_hwc(const uint8_t* src, int64_t h, int64_t w, int64_
 std::vector<uint8_t> load_image_chw(const std::string& path, int64_t size, int64_t channels) {
   ENGINE_CHECK(channels == 1 || channels == 3, "load_image: channels ", channels, " must be 1 or 3");
   std::vector<uint8_t> file = read_file(path);
+  check_jpeg_huffman_tables(file, path);
   int w = 0, h = 0, comp = 0;
   // Header first: a bad or huge image is refused before any pixel memory is allocated.
   ENGINE_CHECK(stbi_info_from_memory(file.data(), (int)file.size(), &w, &h, &comp), "load_image: '", path,

@@ -1,4 +1,4 @@
-// image_folder.h — image sets stored as ordinary files (JPEG, PNG, BMP, ... anything stb_image decodes)
+// image_folder.h — image sets stored as ordinary image files (JPEG, PNG or BMP, decoded by stb_image)
 // plus text files saying which image has which label and which split it belongs to:
 //   CUB-200-2011: root/{images.txt "id path", image_class_labels.txt "id label" (1-based),
 //                 train_test_split.txt "id is_train", classes.txt "id name"}, pictures under root/images/.

@@ -1,0 +1,195 @@
+// pool.cpp — CPU 2-D pooling over x [N, C, H, W], forward and backward: max (with argmax indices kept
+// for the backward), average (count_include_pad) and adaptive average (PyTorch's bins; global pooling
+// to 1×1 takes a fast path). Every plane (n, c) is independent, so the loops run in parallel over the
+// N·C planes and a backward never has two threads writing one element.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "core/cpu/cpu_nn_kernels.h"
+
+namespace eg::cpu {
+
+namespace {
+
+struct Planes {
+  int64_t count, H, W, OH, OW;
+};
+Planes planes_of(const Shape& x, const Shape& y) { return {x[0] * x[1], x[2], x[3], y[2], y[3]}; }
+
+template <class T> void max_pool_impl(const T* x, T* y, int64_t* idx, const Planes& d, const Pool2dParams& p) {
+  parallel_for(d.count, [&](int64_t pl) {
+    const T* xp = x + pl * d.H * d.W;
+    for (int64_t oh = 0; oh < d.OH; ++oh) {
+      const int64_t h0 = oh * p.stride_h - p.pad_h, h1 = std::min(h0 + p.kernel_h, d.H);
+      for (int64_t ow = 0; ow < d.OW; ++ow) {
+        const int64_t w0 = ow * p.stride_w - p.pad_w, w1 = std::min(w0 + p.kernel_w, d.W);
+        T best = -std::numeric_limits<T>::infinity();
+        int64_t arg = std::max<int64_t>(h0, 0) * d.W + std::max<int64_t>(w0, 0);
+        for (int64_t h = std::max<int64_t>(h0, 0); h < h1; ++h)
+          for (int64_t w = std::max<int64_t>(w0, 0); w < w1; ++w) {
+            const T v = xp[h * d.W + w];
+            // Strictly greater: ties keep the first maximum. NaN propagates, as in PyTorch.
+            if (v > best || std::isnan(v)) best = v, arg = h * d.W + w;
+          }
+        const int64_t o = (pl * d.OH + oh) * d.OW + ow;
+        y[o] = best;
+        idx[o] = arg;
+      }
+    }
+  }, d.H * d.W);
+}
+
+template <class T> void max_pool_backward_impl(const T* dy, const int64_t* idx, T* dx, const Planes& d) {
+  parallel_for(d.count, [&](int64_t pl) {
+    T* dxp = dx + pl * d.H * d.W;
+    std::fill(dxp, dxp + d.H * d.W, T(0));
+    const int64_t base = pl * d.OH * d.OW;
+    for (int64_t o = 0; o < d.OH * d.OW; ++o) dxp[idx[base + o]] += dy[base + o];
+  }, d.H * d.W);
+}
+
+// The window of output (oh, ow), clipped to the input, and the divisor counting the padding inside it.
+struct Window {
+  int64_t h0, h1, w0, w1, divisor;
+};
+inline Window avg_window(int64_t oh, int64_t ow, const Planes& d, const Pool2dParams& p) {
+  int64_t h0 = oh * p.stride_h - p.pad_h, w0 = ow * p.stride_w - p.pad_w;
+  int64_t h1 = std::min(h0 + p.kernel_h, d.H + p.pad_h), w1 = std::min(w0 + p.kernel_w, d.W + p.pad_w);
+  const int64_t divisor = (h1 - h0) * (w1 - w0);
+  return {std::max<int64_t>(h0, 0), std::min(h1, d.H), std::max<int64_t>(w0, 0), std::min(w1, d.W), divisor};
+}
+
+template <class T> void avg_pool_impl(const T* x, T* y, const Planes& d, const Pool2dParams& p) {
+  parallel_for(d.count, [&](int64_t pl) {
+    const T* xp = x + pl * d.H * d.W;
+    for (int64_t oh = 0; oh < d.OH; ++oh)
+      for (int64_t ow = 0; ow < d.OW; ++ow) {
+        const Window wd = avg_window(oh, ow, d, p);
+        T s = 0;
+        for (int64_t h = wd.h0; h < wd.h1; ++h)
+          for (int64_t w = wd.w0; w < wd.w1; ++w) s += xp[h * d.W + w];
+        y[(pl * d.OH + oh) * d.OW + ow] = s / T(wd.divisor);
+      }
+  }, d.H * d.W);
+}
+
+template <class T> void avg_pool_backward_impl(const T* dy, T* dx, const Planes& d, const Pool2dParams& p) {
+  parallel_for(d.count, [&](int64_t pl) {
+    T* dxp = dx + pl * d.H * d.W;
+    std::fill(dxp, dxp + d.H * d.W, T(0));
+    for (int64_t oh = 0; oh < d.OH; ++oh)
+      for (int64_t ow = 0; ow < d.OW; ++ow) {
+        const Window wd = avg_window(oh, ow, d, p);
+        const T g = dy[(pl * d.OH + oh) * d.OW + ow] / T(wd.divisor);
+        for (int64_t h = wd.h0; h < wd.h1; ++h)
+          for (int64_t w = wd.w0; w < wd.w1; ++w) dxp[h * d.W + w] += g;
+      }
+  }, d.H * d.W);
+}
+
+// PyTorch's adaptive bin [floor(i·n/out), ceil((i+1)·n/out)).
+inline int64_t bin_start(int64_t i, int64_t n, int64_t out) { return (i * n) / out; }
+inline int64_t bin_end(int64_t i, int64_t n, int64_t out) { return ((i + 1) * n + out - 1) / out; }
+
+template <class T> void adaptive_avg_impl(const T* x, T* y, const Planes& d) {
+  if (d.OH == 1 && d.OW == 1) {  // global average pooling (every ResNet head)
+    const int64_t n = d.H * d.W;
+    parallel_for(d.count, [&](int64_t pl) {
+      const T* xp = x + pl * n;
+      double s = 0;
+      for (int64_t i = 0; i < n; ++i) s += xp[i];
+      y[pl] = T(s / double(n));
+    }, n);
+    return;
+  }
+  parallel_for(d.count, [&](int64_t pl) {
+    const T* xp = x + pl * d.H * d.W;
+    for (int64_t oh = 0; oh < d.OH; ++oh) {
+      const int64_t h0 = bin_start(oh, d.H, d.OH), h1 = bin_end(oh, d.H, d.OH);
+      for (int64_t ow = 0; ow < d.OW; ++ow) {
+        const int64_t w0 = bin_start(ow, d.W, d.OW), w1 = bin_end(ow, d.W, d.OW);
+        T s = 0;
+        for (int64_t h = h0; h < h1; ++h)
+          for (int64_t w = w0; w < w1; ++w) s += xp[h * d.W + w];
+        y[(pl * d.OH + oh) * d.OW + ow] = s / T((h1 - h0) * (w1 - w0));
+      }
+    }
+  }, d.H * d.W);
+}
+
+template <class T> void adaptive_avg_backward_impl(const T* dy, T* dx, const Planes& d) {
+  parallel_for(d.count, [&](int64_t pl) {
+    T* dxp = dx + pl * d.H * d.W;
+    if (d.OH == 1 && d.OW == 1) {
+      std::fill(dxp, dxp + d.H * d.W, dy[pl] / T(d.H * d.W));
+      return;
+    }
+    std::fill(dxp, dxp + d.H * d.W, T(0));
+    for (int64_t oh = 0; oh < d.OH; ++oh) {
+      const int64_t h0 = bin_start(oh, d.H, d.OH), h1 = bin_end(oh, d.H, d.OH);
+      for (int64_t ow = 0; ow < d.OW; ++ow) {
+        const int64_t w0 = bin_start(ow, d.W, d.OW), w1 = bin_end(ow, d.W, d.OW);
+        const T g = dy[(pl * d.OH + oh) * d.OW + ow] / T((h1 - h0) * (w1 - w0));
+        for (int64_t h = h0; h < h1; ++h)
+          for (int64_t w = w0; w < w1; ++w) dxp[h * d.W + w] += g;
+      }
+    }
+  }, d.H * d.W);
+}
+
+}  // namespace
+
+MaxPool2dResult max_pool2d_forward(const Tensor& x, const Pool2dParams& p, const Shape& out_shape) {
+  MaxPool2dResult r{Tensor::empty(out_shape, x.options()), Tensor::empty(out_shape, {DType::I64})};
+  const Planes d = planes_of(x.shape(), out_shape);
+  EG_DISPATCH_FLOAT(x.dtype(), "max_pool2d", [&] {
+    max_pool_impl(x.data<scalar_t>(), r.y.data<scalar_t>(), r.indices.data<int64_t>(), d, p);
+  });
+  return r;
+}
+
+Tensor max_pool2d_backward(const Tensor& dy, const Tensor& indices, const Shape& x_shape) {
+  Tensor dx = Tensor::empty(x_shape, dy.options());
+  const Planes d = planes_of(x_shape, dy.shape());
+  EG_DISPATCH_FLOAT(dy.dtype(), "max_pool2d backward", [&] {
+    max_pool_backward_impl(dy.data<scalar_t>(), indices.data<int64_t>(), dx.data<scalar_t>(), d);
+  });
+  return dx;
+}
+
+Tensor avg_pool2d_forward(const Tensor& x, const Pool2dParams& p, const Shape& out_shape) {
+  Tensor y = Tensor::empty(out_shape, x.options());
+  const Planes d = planes_of(x.shape(), out_shape);
+  EG_DISPATCH_FLOAT(x.dtype(), "avg_pool2d", [&] { avg_pool_impl(x.data<scalar_t>(), y.data<scalar_t>(), d, p); });
+  return y;
+}
+
+Tensor avg_pool2d_backward(const Tensor& dy, const Shape& x_shape, const Pool2dParams& p) {
+  Tensor dx = Tensor::empty(x_shape, dy.options());
+  const Planes d = planes_of(x_shape, dy.shape());
+  EG_DISPATCH_FLOAT(dy.dtype(), "avg_pool2d backward", [&] {
+    avg_pool_backward_impl(dy.data<scalar_t>(), dx.data<scalar_t>(), d, p);
+  });
+  return dx;
+}
+
+Tensor adaptive_avg_pool2d_forward(const Tensor& x, const Shape& out_shape) {
+  Tensor y = Tensor::empty(out_shape, x.options());
+  const Planes d = planes_of(x.shape(), out_shape);
+  EG_DISPATCH_FLOAT(x.dtype(), "adaptive_avg_pool2d", [&] {
+    adaptive_avg_impl(x.data<scalar_t>(), y.data<scalar_t>(), d);
+  });
+  return y;
+}
+
+Tensor adaptive_avg_pool2d_backward(const Tensor& dy, const Shape& x_shape) {
+  Tensor dx = Tensor::empty(x_shape, dy.options());
+  const Planes d = planes_of(x_shape, dy.shape());
+  EG_DISPATCH_FLOAT(dy.dtype(), "adaptive_avg_pool2d backward", [&] {
+    adaptive_avg_backward_impl(dy.data<scalar_t>(), dx.data<scalar_t>(), d);
+  });
+  return dx;
+}
+
+}  // namespace eg::cpu

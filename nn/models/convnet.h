@@ -1,0 +1,22 @@
+// convnet.h — the small ConvNet C(w1, w2, w3) of the Fashion-MNIST specs (sla.md, rkd.md, rpl.md, cb.md):
+// three blocks conv3×3(pad 1) → BN → ReLU (or LeakyReLU), 2×2 max-pool after the first two blocks
+// (28 → 14 → 7), global average pool → w3-d features, fc. Names: features.{0..10}.*, fc.
+#pragma once
+#include "nn/models/backbone.h"
+
+namespace eg::nn {
+
+class ConvNet : public Backbone {
+ public:
+  ConvNet(std::vector<int64_t> widths, int64_t in_channels, int64_t num_classes, Generator& g, double leaky_slope = 0,
+          bool fc_bias = true);
+  Tensor features(const Tensor& x) override;
+  int64_t feature_dim() const override { return widths_.back(); }
+  std::shared_ptr<Sequential> body;
+
+ private:
+  std::vector<int64_t> widths_;
+  int64_t in_channels_;
+};
+
+}  // namespace eg::nn

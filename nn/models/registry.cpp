@@ -1,0 +1,29 @@
+// registry.cpp — make_model: backbones by name (see backbone.h).
+#include "nn/models/convnet.h"
+#include "nn/models/resnet.h"
+#include "nn/models/resnet_cifar.h"
+
+namespace eg::nn {
+
+const std::vector<std::string>& model_names() {
+  static const std::vector<std::string> names = {"resnet20", "resnet32", "resnet44", "resnet56", "resnet110",
+                                                 "resnet18", "resnet34", "resnet50", "convnet"};
+  return names;
+}
+
+std::shared_ptr<Backbone> make_model(const ModelSpec& s, Generator& g) {
+  ENGINE_CHECK(s.in_channels > 0 && s.num_classes > 0, "make_model: in_channels and num_classes must be positive");
+  for (int64_t d : {20, 32, 44, 56, 110})
+    if (s.name == "resnet" + std::to_string(d)) return std::make_shared<CifarResNet>(d, s.in_channels, s.num_classes, g, s.fc_bias);
+  for (int64_t d : {18, 34, 50})
+    if (s.name == "resnet" + std::to_string(d)) return std::make_shared<ResNet>(d, s.in_channels, s.num_classes, s.stem, g, s.fc_bias);
+  if (s.name == "convnet") {
+    std::vector<int64_t> w = s.widths.empty() ? std::vector<int64_t>{16, 32, 64} : s.widths;
+    return std::make_shared<ConvNet>(w, s.in_channels, s.num_classes, g, s.leaky_slope, s.fc_bias);
+  }
+  std::string known;
+  for (auto& n : model_names()) known += (known.empty() ? "" : ", ") + n;
+  ENGINE_FAIL("make_model: unknown model '", s.name, "' (known: ", known, ")");
+}
+
+}  // namespace eg::nn
