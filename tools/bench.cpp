@@ -1,5 +1,9 @@
 // bench.cpp — build/bin/bench: the standard workloads of ../shared/bench/torch_bench.py, one JSON line
-// each, same names and fields. Usage: bench [--only a,b] [--device cpu|cuda] [--threads N]
+// each, same names, fields and protocol (seeded model, SGD lr 0.1 momentum 0.9 wd 5e-4, cross entropy,
+// 2 warm-up steps, then the median of the timed steps; a step is zero_grad + forward + loss + backward +
+// optimizer step). Memory mode trains one workload for many steps and prints the resident set size
+// (VmRSS) every 50 steps, to show that each step's graph is freed and memory stays flat.
+// Usage: bench [--only a,b] [--device cpu|cuda] [--threads N] [--steps N] [--memory-steps N]
 #include <omp.h>
 
 #include <CLI/CLI.hpp>
@@ -7,11 +11,14 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <sstream>
 
 #include "eigengrad.h"
+#include "losses/cross_entropy.h"
+#include "nn/nn.h"
 
 using namespace eg;
 
@@ -25,17 +32,72 @@ double median(std::vector<double> v) {
   return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
-void gemm(int64_t n, int reps) {
+// Resident set size in MiB from /proc/self/status (VmRSS, in kB); -1 where that file is unavailable.
+double rss_mib() {
+  std::ifstream f("/proc/self/status");
+  for (std::string line; std::getline(f, line);)
+    if (line.rfind("VmRSS:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
+  return -1;
+}
+
+struct Config {
+  Device device = Device::CPU;
+  int steps = 0;         // > 0 overrides each workload's number of timed steps
+  int memory_steps = 0;  // > 0: memory mode
+};
+
+void gemm(int64_t n, int reps, const Config& cfg) {
   Generator g(0);
-  Tensor a = randn({n, n}, g), b = randn({n, n}, g);
+  Tensor a = randn({n, n}, g).to(cfg.device), b = randn({n, n}, g).to(cfg.device);
   for (int i = 0; i < 3; ++i) kernels::matmul(a, b);
   std::vector<double> ts;
-  for (int i = 0; i < reps; ++i) {
+  for (int i = 0; i < (cfg.steps > 0 ? cfg.steps : reps); ++i) {
     double t = now_s();
     kernels::matmul(a, b);
     ts.push_back(now_s() - t);
   }
   std::printf("{\"name\": \"gemm%ld\", \"gflops\": %.1f}\n", (long)n, 2.0 * n * n * n / median(ts) / 1e9);
+  std::fflush(stdout);
+}
+
+// A training workload: model name and input [N, C, H, W]; `steps` timed steps after 2 warm-up steps.
+struct Train {
+  std::string model;
+  Shape shape;
+  int steps;
+};
+
+void train(const std::string& name, const Train& w, const Config& cfg) {
+  Generator g(0);
+  auto model = nn::make_model({w.model, w.shape[1], 10}, g);
+  model->to(cfg.device);
+  nn::SGD opt(model->parameters(), {0.1, 0.9, 0, 5e-4});
+  Tensor x = randn(w.shape, g).to(cfg.device), y = randint(0, 10, {w.shape[0]}, g).to(cfg.device);
+  auto step = [&] {
+    opt.zero_grad();
+    Tensor loss = losses::cross_entropy(model->forward(x), y);
+    loss.backward();
+    opt.step();
+  };
+  if (cfg.memory_steps > 0) {
+    for (int i = 1; i <= cfg.memory_steps; ++i) {
+      step();
+      if (i % 50 != 0 && i != cfg.memory_steps) continue;
+      std::printf("{\"name\": \"%s\", \"step\": %d, \"rss_mib\": %.1f}\n", name.c_str(), i, rss_mib());
+      std::fflush(stdout);
+    }
+    return;
+  }
+  const int warm = 2, steps = cfg.steps > 0 ? cfg.steps : w.steps;
+  std::vector<double> ts;
+  for (int i = 0; i < warm + steps; ++i) {
+    double t = now_s();
+    step();
+    if (i >= warm) ts.push_back(now_s() - t);
+  }
+  double ms = median(ts) * 1e3;
+  std::printf("{\"name\": \"%s\", \"ms_per_step\": %.2f, \"images_per_s\": %.1f}\n", name.c_str(), ms,
+              (double)w.shape[0] / ms * 1e3);
   std::fflush(stdout);
 }
 }  // namespace
@@ -44,32 +106,53 @@ int main(int argc, char** argv) {
   CLI::App app{"eigengrad benchmark: the workloads of shared/bench/torch_bench.py, one JSON line each"};
   std::string only, device = "cpu";
   int threads = 2;
+  Config cfg;
   app.add_option("--only", only, "comma-separated workload names (default: all)");
   app.add_option("--device", device, "cpu or cuda")->check(CLI::IsMember({"cpu", "cuda"}));
   app.add_option("--threads", threads, "OpenMP/Eigen threads")->check(CLI::PositiveNumber);
+  app.add_option("--steps", cfg.steps, "timed steps (gemm: repetitions) per workload instead of its default")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--memory-steps", cfg.memory_steps,
+                 "memory mode: train this many steps per training workload and print VmRSS every 50 steps")
+      ->check(CLI::PositiveNumber);
   CLI11_PARSE(app, argc, argv);
   omp_set_num_threads(threads);
   Eigen::setNbThreads(threads);
-  std::map<std::string, std::function<void()>> work = {
-      {"gemm1024", [] { gemm(1024, 20); }},
+  cfg.device = device == "cuda" ? Device::CUDA : Device::CPU;
+  // Same names, shapes and step counts as torch_bench.py.
+  const std::map<std::string, Train> trainings = {
+      {"resnet32_fmnist_b128", {"resnet32", {128, 1, 28, 28}, 10}},
+      {"resnet32_cifar_b128", {"resnet32", {128, 3, 32, 32}, 10}},
+      {"resnet18_cifar_b64", {"resnet18", {64, 3, 32, 32}, 5}},
   };
+  std::vector<std::string> all = {"gemm1024", "resnet32_fmnist_b128", "resnet32_cifar_b128", "resnet18_cifar_b64"};
   std::vector<std::string> names;
   if (only.empty()) {
-    for (auto& [k, _] : work) names.push_back(k);
+    names = all;
   } else {
     std::stringstream ss(only);
     for (std::string k; std::getline(ss, k, ',');) {
-      if (!work.count(k)) {
+      if (std::find(all.begin(), all.end(), k) == all.end()) {
         std::fprintf(stderr, "bench: unknown workload '%s'\n", k.c_str());
         return 2;
       }
       names.push_back(k);
     }
   }
-  if (device == "cuda" && !cuda_available()) {
-    std::fprintf(stderr, "bench: --device cuda but no CUDA device is available\n");
+  if (cfg.device == Device::CUDA && !cuda_available()) {
+    std::fprintf(stderr, "bench: --device cuda but no CUDA device is available%s\n",
+                 cuda_compiled() ? "" : " (this eigengrad was built without CUDA)");
     return 2;
   }
-  for (auto& k : names) work[k]();
+  for (auto& k : names) {
+    if (cfg.memory_steps > 0 && !trainings.count(k)) continue;  // memory mode: training workloads only
+    try {
+      if (k == "gemm1024") gemm(1024, 20, cfg);
+      else train(k, trainings.at(k), cfg);
+    } catch (const Error& e) {
+      std::fprintf(stderr, "bench: workload %s on %s failed: %s\n", k.c_str(), device.c_str(), e.what());
+      return 1;
+    }
+  }
   return 0;
 }

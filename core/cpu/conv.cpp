@@ -7,10 +7,16 @@
 // threaded inside, which is what we want for many mid-size GEMMs. With fewer images than threads the
 // loop runs serially and Eigen parallelizes each GEMM instead. A 1×1, stride-1, unpadded conv needs no
 // im2col: x[n] already is col, and dx[n] = W_gᵀ · dy[n] directly.
+// Float stride-1 convolutions (the 3×3 layers of every ResNet) skip im2col for y and dx: both go through
+// the direct kernel of conv_direct.h (dx as the convolution of dy with the flipped, transposed weights);
+// only dW still uses im2col + GEMM, whose depth OH·OW keeps it efficient.
 #include <Eigen/Core>
 #include <algorithm>
+#include <memory>
+#include <type_traits>
 #include <vector>
 
+#include "core/cpu/conv_direct.h"
 #include "core/cpu/cpu_nn_kernels.h"
 
 namespace eg::cpu {
@@ -141,22 +147,32 @@ template <class T> void col2im(T* col, const Geom& g, T* dx) {
 
 // Runs f(n, scratch, thread) for every image: over OpenMP threads (one scratch buffer of `scratch_size`
 // each) when every thread gets an image and the work is worth it, else serially with Eigen free to
-// parallelize each GEMM. Thread ids are below max_threads().
+// parallelize each GEMM. Thread ids are below max_threads(). The scratch is left uninitialized (every
+// user writes it whole before reading it).
 template <class T, class F> void for_each_image(int64_t N, int64_t scratch_size, int64_t cost_per_image, F f) {
   if (max_threads() > 1 && N >= max_threads() && N * cost_per_image >= kParallelGrain) {
 #pragma omp parallel
     {
-      std::vector<T> scratch((size_t)scratch_size);
+      auto scratch = std::make_unique_for_overwrite<T[]>((size_t)scratch_size);
 #pragma omp for schedule(static)
-      for (int64_t n = 0; n < N; ++n) f(n, scratch.data(), thread_id());
+      for (int64_t n = 0; n < N; ++n) f(n, scratch.get(), thread_id());
     }
   } else {
-    std::vector<T> scratch((size_t)scratch_size);
-    for (int64_t n = 0; n < N; ++n) f(n, scratch.data(), 0);
+    auto scratch = std::make_unique_for_overwrite<T[]>((size_t)scratch_size);
+    for (int64_t n = 0; n < N; ++n) f(n, scratch.get(), 0);
   }
 }
 
 template <class T> void conv_forward_impl(const T* x, const T* w, const T* b, T* y, const Geom& g) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (DirectConv::applies(g.p, g.KH, g.KW, g.OW)) {
+      const DirectConv dc(w, b, g.C, g.O, g.H, g.W, g.KH, g.KW, g.p.pad_h, g.p.pad_w, /*adjoint=*/false);
+      for_each_image<T>(g.N, dc.scratch_size(), g.O * g.K * g.P, [&](int64_t n, T* scratch, int) {
+        dc.run(x + n * g.C * g.H * g.W, y + n * g.O * g.P, scratch);
+      });
+      return;
+    }
+  }
   const int64_t scratch = g.pointwise ? 0 : g.K * g.P;
   for_each_image<T>(g.N, scratch, g.O * g.K * g.P, [&](int64_t n, T* col, int) {
     for (int64_t gi = 0; gi < g.G; ++gi) {
@@ -174,6 +190,19 @@ template <class T> void conv_forward_impl(const T* x, const T* w, const T* b, T*
 
 // dx, dw, db are null where not wanted.
 template <class T> void conv_backward_impl(const T* dy, const T* x, const T* w, T* dx, T* dw, T* db, const Geom& g) {
+  if constexpr (std::is_same_v<T, float>) {
+    // dx = the stride-1 convolution of dy [O, OH, OW] with w[c, o, KH−1−kh, KW−1−kw] and padding
+    // KH−1−ph (output [C, H, W]); the loop below then only computes dW and db.
+    if (dx && DirectConv::applies(g.p, g.KH, g.KW, g.W)) {
+      const DirectConv dc(w, nullptr, g.O, g.C, g.OH, g.OW, g.KH, g.KW, g.KH - 1 - g.p.pad_h, g.KW - 1 - g.p.pad_w,
+                          /*adjoint=*/true);
+      for_each_image<T>(g.N, dc.scratch_size(), g.O * g.K * g.P, [&](int64_t n, T* scratch, int) {
+        dc.run(dy + n * g.O * g.P, dx + n * g.C * g.H * g.W, scratch);
+      });
+      dx = nullptr;
+      if (!dw && !db) return;
+    }
+  }
   const int64_t threads = max_threads(), wsize = g.O * g.K;
   std::vector<T> dw_part(dw ? (size_t)(threads * wsize) : 0, T(0));
   std::vector<double> db_part(db ? (size_t)(threads * g.O) : 0, 0.0);

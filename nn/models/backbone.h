@@ -25,6 +25,7 @@ struct ModelSpec {
   std::vector<int64_t> widths;  // convnet only (default 16,32,64)
   double leaky_slope = 0;       // convnet only: 0 = ReLU, else LeakyReLU(slope)
   bool fc_bias = true;
+  bool conv_bias = true;         // convnet only
 };
 
 // Builds a backbone by name; throws listing the known names for an unknown one.

@@ -4,13 +4,13 @@
 namespace eg::nn {
 
 ConvNet::ConvNet(std::vector<int64_t> widths, int64_t in_channels, int64_t num_classes, Generator& g, double slope,
-                 bool fc_bias)
+                 bool fc_bias, bool conv_bias)
     : widths_(std::move(widths)), in_channels_(in_channels) {
   ENGINE_CHECK(!widths_.empty(), "ConvNet: needs at least one width");
   body = register_module("features", std::make_shared<Sequential>());
   int64_t c = in_channels;
   for (size_t i = 0; i < widths_.size(); ++i) {
-    body->push_back(std::make_shared<Conv2d>(Conv2dSpec{c, widths_[i], 3, 1, 1, 1, 1, true}, g));
+    body->push_back(std::make_shared<Conv2d>(Conv2dSpec{c, widths_[i], 3, 1, 1, 1, 1, conv_bias}, g));
     body->push_back(std::make_shared<BatchNorm2d>(widths_[i]));
     if (slope > 0) body->push_back(std::make_shared<LeakyReLU>(slope));
     else body->push_back(std::make_shared<ReLU>());

@@ -9,7 +9,7 @@ namespace eg::nn {
 class ConvNet : public Backbone {
  public:
   ConvNet(std::vector<int64_t> widths, int64_t in_channels, int64_t num_classes, Generator& g, double leaky_slope = 0,
-          bool fc_bias = true);
+          bool fc_bias = true, bool conv_bias = true);
   Tensor features(const Tensor& x) override;
   int64_t feature_dim() const override { return widths_.back(); }
   std::shared_ptr<Sequential> body;

@@ -1,0 +1,104 @@
+// classify.cpp — supervised classification training (see classify.h).
+#include "methods/train/classify.h"
+
+#include <cstdio>
+
+#include "losses/cross_entropy.h"
+#include "methods/eval/classification.h"
+#include "methods/train/plots.h"
+
+namespace eg::train {
+
+std::shared_ptr<data::Transform> test_transform(const DatasetBundle& d) {
+  return std::make_shared<data::Normalize>(d.mean, d.std);
+}
+
+std::shared_ptr<data::Transform> train_transform(const DatasetBundle& d, bool augment, int64_t padding, bool flip) {
+  std::vector<std::shared_ptr<data::Transform>> ts;
+  if (augment) {
+    ts.push_back(std::make_shared<data::RandomCrop>(d.train.h, padding));
+    if (flip) ts.push_back(std::make_shared<data::RandomHorizontalFlip>(0.5));
+  }
+  ts.push_back(std::make_shared<data::Normalize>(d.mean, d.std));
+  return std::make_shared<data::Compose>(ts);
+}
+
+ClassifyResult train_classifier(const DatasetBundle& d, const ClassifyConfig& cfg) {
+  ENGINE_CHECK(d.train.n > 0, "train_classifier: empty training set");
+  ENGINE_CHECK(cfg.batch_size > 0 && cfg.batch_size <= d.train.n, "train_classifier: batch size ", cfg.batch_size,
+               " must be in [1, ", d.train.n, "] (the training set size)");
+  Generator init_gen(cfg.seed);
+  nn::ModelSpec spec = cfg.model;
+  spec.in_channels = d.train.c;
+  spec.num_classes = d.train.num_classes;
+  auto model = nn::make_model(spec, init_gen);
+  if (cfg.init_model) cfg.init_model(*model);
+  model->to(cfg.device);
+  std::vector<nn::ParamGroup> groups;
+  if (cfg.param_groups) groups = cfg.param_groups(*model);
+  else groups = {nn::ParamGroup{model->parameters(), cfg.lr, cfg.weight_decay}};
+  nn::SGD opt(groups, {cfg.lr, cfg.momentum, 0, cfg.weight_decay, cfg.nesterov});
+
+  auto sampler = cfg.sampler ? cfg.sampler
+                             : std::make_shared<data::RandomSampler>(d.train.n, cfg.batch_size, cfg.seed, /*drop_last=*/true);
+  data::LoaderOptions lo;
+  lo.seed = cfg.seed;
+  data::DataLoader loader(d.train, sampler, train_transform(d, cfg.augment, cfg.crop_padding, cfg.flip), lo);
+  auto counts = d.train.class_counts();
+  auto tt = test_transform(d);
+  Predictions last;
+
+  LoopHooks hooks;
+  int64_t current_epoch = 0;
+  hooks.on_epoch_start = [&](int64_t e) { current_epoch = e; };
+  hooks.step = [&](const data::Batch& b) {
+    Tensor logits = model->forward(b.x);
+    Tensor loss = cfg.loss ? cfg.loss(logits, b.y, current_epoch) : losses::cross_entropy(logits, b.y);
+    return StepOut{loss, logits, {}};
+  };
+  hooks.evaluate = [&](int64_t) {
+    model->eval();
+    last = predict(d.test, [&](const Tensor& x) { return model->forward(x); }, tt, 256, cfg.device);
+    model->train();
+    return classification_metrics(last, cfg.shot_metrics ? counts : std::vector<int64_t>{});
+  };
+  LoopConfig lc;
+  lc.epochs = cfg.epochs;
+  lc.schedule = cfg.schedule;
+  lc.per_iteration_schedule = cfg.per_iteration_schedule;
+  lc.eval_every = cfg.eval_every;
+  lc.run_dir = cfg.run_dir;
+  lc.label = cfg.label;
+  lc.resume = cfg.resume;
+  lc.device = cfg.device;
+  lc.metadata = cfg.metadata;
+  lc.plain = cfg.plain;
+  lc.debug_kill_after_steps = cfg.debug_kill_after_steps;
+  lc.debug_interrupt_after_steps = cfg.debug_interrupt_after_steps;
+  lc.metadata["seed"] = std::to_string(cfg.seed);
+  LoopResult r = run_training(*model, opt, loader, hooks, lc);
+
+  ClassifyResult out;
+  out.metrics = r.last_eval;
+  out.wall_s = r.wall_s;
+  out.interrupted = r.interrupted;
+  if (r.interrupted || last.n == 0) return out;
+  auto pred = eval::argmax(last.logits, last.n, last.k);
+  out.confusion = eval::confusion_matrix(pred, last.labels, last.k);
+  out.per_class = eval::per_class_accuracy(pred, last.labels, last.k);
+  nn::save_weights(cfg.run_dir + "/model.safetensors", *model, {{"model", spec.name}});
+  if (cfg.figures) {
+    plot_curves(cfg.run_dir + "/log.csv", {{"train_loss"}, {"train_acc", "test_acc"}}, cfg.run_dir + "/curves.png",
+                cfg.label + ": training curves");
+    plot_confusion(out.confusion, last.k, d.test.class_names, cfg.run_dir + "/confusion.png",
+                   cfg.label + ": confusion matrix (test, row-normalized)");
+    std::vector<std::string> names = d.test.class_names;
+    if (names.empty())
+      for (int64_t i = 0; i < last.k; ++i) names.push_back(std::to_string(i));
+    plot_bars({out.per_class}, {"test accuracy"}, names, cfg.run_dir + "/per_class_acc.png",
+              cfg.label + ": per-class accuracy", "accuracy");
+  }
+  return out;
+}
+
+}  // namespace eg::train

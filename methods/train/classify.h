@@ -1,0 +1,63 @@
+// classify.h — supervised image classification on top of the loop: a backbone, SGD with parameter
+// groups, a schedule, a loss (cross-entropy unless the method gives another), train augmentation
+// (random crop with padding + horizontal flip), evaluation after each epoch, and the run's figures
+// (curves.png, confusion.png, per_class_acc.png) and final weights (model.safetensors). Used by
+// train_erm and the long-tail trainers (CB, M2m's baselines).
+#pragma once
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "methods/data/samplers.h"
+#include "methods/train/datasets.h"
+#include "methods/train/evaluate.h"
+#include "methods/train/loop.h"
+
+namespace eg::train {
+
+struct ClassifyConfig {
+  nn::ModelSpec model;
+  int64_t epochs = 10, batch_size = 128;
+  double lr = 0.1, momentum = 0.9, weight_decay = 5e-4;
+  bool nesterov = false;
+  std::shared_ptr<nn::LrSchedule> schedule;
+  bool per_iteration_schedule = false;
+  bool augment = true;          // random crop (pad crop_padding) + horizontal flip
+  int64_t crop_padding = 4;
+  bool flip = true;
+  // Optional: custom parameter groups (e.g. no decay on a bias); default one group with weight_decay.
+  std::function<std::vector<nn::ParamGroup>(nn::Backbone&)> param_groups;
+  // Optional: loss(logits [B, K], labels [B], epoch); default mean cross-entropy.
+  std::function<Tensor(const Tensor&, const Tensor&, int64_t)> loss;
+  // Optional: called once on the fresh model (e.g. CB's bias initialisation).
+  std::function<void(nn::Backbone&)> init_model;
+  // Optional: the training sampler (default: a shuffled RandomSampler, last partial batch dropped).
+  std::shared_ptr<data::Sampler> sampler;
+  uint64_t seed = 0;
+  Device device = Device::CPU;
+  std::string run_dir;
+  std::string label = "train";
+  bool resume = false;
+  int64_t eval_every = 1;
+  bool figures = true;
+  bool shot_metrics = false;  // many/medium/few-shot accuracy (long-tailed training sets)
+  bool plain = false;
+  std::map<std::string, std::string> metadata;
+  int64_t debug_kill_after_steps = 0, debug_interrupt_after_steps = 0;
+};
+
+struct ClassifyResult {
+  Metrics metrics;                   // final evaluation (test_acc, balanced_acc, ...)
+  std::vector<int64_t> confusion;    // K x K
+  std::vector<double> per_class;     // K
+  double wall_s = 0;
+  bool interrupted = false;
+};
+
+ClassifyResult train_classifier(const DatasetBundle& data, const ClassifyConfig& cfg);
+
+// The test-time transform of a dataset (normalization only) and the train-time one (augment + normalize).
+std::shared_ptr<data::Transform> test_transform(const DatasetBundle& data);
+std::shared_ptr<data::Transform> train_transform(const DatasetBundle& data, bool augment, int64_t padding, bool flip);
+
+}  // namespace eg::train

@@ -1,0 +1,24 @@
+// datasets.h — datasets by name for the trainers: fashion-mnist, mnist (IDX under DATA/<name>/),
+// cifar10, cifar100 (binary versions under DATA/cifar-10-batches-bin etc.), and "folder" (an image folder
+// with train.txt / test.txt lists of "relative/path label"). Each comes with its per-channel
+// normalization (mean, std of the training pixels in [0, 1]) and a missing-data error that says which
+// command fetches it.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "methods/data/dataset.h"
+
+namespace eg::train {
+
+struct DatasetBundle {
+  std::string name;
+  data::ImageDataset train, test;
+  std::vector<float> mean, std;  // per channel
+};
+
+const std::vector<std::string>& dataset_names();
+// image_size applies to "folder" only (images are resized to it).
+DatasetBundle load_dataset(const std::string& name, const std::string& data_dir, int64_t image_size = 32);
+
+}  // namespace eg::train

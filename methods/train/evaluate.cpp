@@ -1,0 +1,48 @@
+// evaluate.cpp — batched prediction and metrics (see evaluate.h).
+#include "methods/train/evaluate.h"
+
+#include "methods/eval/classification.h"
+
+namespace eg::train {
+
+Predictions predict(const data::ImageDataset& ds, const std::function<Tensor(const Tensor&)>& fn,
+                    std::shared_ptr<data::Transform> transform, int64_t batch_size, Device device) {
+  Predictions p;
+  p.n = ds.n;
+  auto sampler = std::make_shared<data::SequentialSampler>(ds.n, batch_size, false);
+  data::LoaderOptions lo;
+  lo.prefetch = 1;
+  data::DataLoader loader(ds, sampler, transform, lo);
+  loader.start_epoch(0);
+  NoGradGuard ng;
+  data::Batch b;
+  while (loader.next(b)) {
+    Tensor logits = fn(b.x.to(device)).to(Device::CPU).to(DType::F32);
+    ENGINE_CHECK(logits.dim() == 2 && logits.size(0) == b.y.numel(), "predict: model returned ", shape_str(logits.shape()),
+                 " for a batch of ", b.y.numel());
+    p.k = logits.size(1);
+    auto v = logits.to_vector<float>();
+    p.logits.insert(p.logits.end(), v.begin(), v.end());
+    auto y = b.y.to_vector<int64_t>();
+    p.labels.insert(p.labels.end(), y.begin(), y.end());
+  }
+  return p;
+}
+
+Metrics classification_metrics(const Predictions& p, const std::vector<int64_t>& train_counts) {
+  Metrics m;
+  auto pred = eval::argmax(p.logits, p.n, p.k);
+  m["test_acc"] = eval::accuracy(pred, p.labels, p.k);
+  m["balanced_acc"] = eval::balanced_accuracy(pred, p.labels, p.k);
+  if (p.k >= 5) m["top5_acc"] = eval::topk_accuracy(p.logits, p.n, p.k, p.labels, 5);
+  if (!train_counts.empty()) {
+    auto groups = eval::shot_groups_by_rank(train_counts);
+    auto s = eval::shot_accuracy(pred, p.labels, groups);
+    m["many_acc"] = s.many;
+    m["medium_acc"] = s.medium;
+    m["few_acc"] = s.few;
+  }
+  return m;
+}
+
+}  // namespace eg::train

@@ -1,0 +1,30 @@
+// evaluate.h — batched inference over a dataset (eval mode, no grad) and the standard classification
+// metrics from it. Shapes: N images, K classes, D feature dims.
+#pragma once
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "methods/data/loader.h"
+#include "methods/data/transforms.h"
+#include "methods/train/loop.h"
+#include "nn/nn.h"
+
+namespace eg::train {
+
+struct Predictions {
+  int64_t n = 0, k = 0;
+  std::vector<float> logits;    // N x K row-major
+  std::vector<int64_t> labels;  // N
+};
+
+// Runs fn (model forward in eval mode, no grad) over ds in order, batch by batch; fn maps [B, C, H, W] to
+// [B, K]. `transform` is the test-time transform (normalization), may be null.
+Predictions predict(const data::ImageDataset& ds, const std::function<Tensor(const Tensor&)>& fn,
+                    std::shared_ptr<data::Transform> transform, int64_t batch_size, Device device);
+
+// test_acc, balanced_acc, top5_acc (K >= 5), and with train_counts the many/medium/few-shot accuracies
+// grouped by rank (the top and bottom thirds of classes by train count, as the specs' FMNIST-LT).
+Metrics classification_metrics(const Predictions& p, const std::vector<int64_t>& train_counts = {});
+
+}  // namespace eg::train

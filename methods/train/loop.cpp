@@ -1,0 +1,178 @@
+// loop.cpp — the shared training loop (see loop.h).
+#include "methods/train/loop.h"
+
+#include <algorithm>
+#include <chrono>
+#include <csignal>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <vector>
+
+#include "methods/train/interrupt.h"
+#include "methods/train/progress.h"
+#include "methods/train/run_dir.h"
+
+namespace eg::train {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+double seconds_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
+// Keeps only the rows of log.csv of completed epochs (logged 1-based: epoch <= done) that a resumed run
+// does not redo.
+void truncate_log(const std::string& path, int64_t done) {
+  if (!fs::exists(path)) return;
+  std::ifstream in(path);
+  std::string header, line, kept;
+  std::getline(in, header);
+  kept = header + "\n";
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    double e = std::atof(line.substr(0, line.find(',')).c_str());
+    if (e <= (double)done) kept += line + "\n";
+  }
+  write_file_atomic(path, kept);
+}
+
+int64_t meta_int(const std::map<std::string, std::string>& m, const std::string& k) {
+  auto it = m.find(k);
+  ENGINE_CHECK(it != m.end(), "checkpoint lacks metadata '", k, "'");
+  return std::stoll(it->second);
+}
+
+}  // namespace
+
+LoopResult run_training(nn::Module& model, nn::Optimizer& opt, data::DataLoader& loader, const LoopHooks& hooks,
+                        const LoopConfig& cfg) {
+  ENGINE_CHECK(hooks.step, "run_training: no step hook");
+  ENGINE_CHECK(cfg.epochs >= 0, "run_training: epochs must be >= 0, got ", cfg.epochs);
+  std::string ckpt = cfg.run_dir + "/checkpoint.safetensors", log_path = cfg.run_dir + "/log.csv";
+  int64_t start_epoch = 0, skip = 0, step = 0;
+  double carried_loss = 0, carried_correct = 0, carried_seen = 0;
+  if (cfg.resume && fs::exists(ckpt)) {
+    auto meta = nn::load_checkpoint(ckpt, model, opt, cfg.generators);
+    start_epoch = meta_int(meta, "epoch");
+    skip = meta_int(meta, "batch");
+    step = meta_int(meta, "step");
+    if (skip > 0) {
+      carried_loss = std::stod(meta.at("partial_loss"));
+      carried_correct = std::stod(meta.at("partial_correct"));
+      carried_seen = std::stod(meta.at("partial_seen"));
+    }
+    std::fprintf(stderr, "resuming from %s: epoch %ld, batch %ld\n", ckpt.c_str(), (long)start_epoch, (long)skip);
+  } else if (cfg.resume) {
+    std::fprintf(stderr, "--resume: no checkpoint at %s, starting fresh\n", ckpt.c_str());
+  }
+  bool appending = cfg.resume && start_epoch + skip > 0;
+  if (appending) truncate_log(log_path, start_epoch);
+  std::unique_ptr<CsvLog> log;
+  std::vector<std::string> columns;
+
+  auto save = [&](int64_t epoch, int64_t batch, double pl, double pc, double ps) {
+    if (!cfg.checkpoints) return;
+    nn::TrainingCheckpoint ck;
+    ck.metadata = cfg.metadata;
+    ck.metadata["epoch"] = std::to_string(epoch);
+    ck.metadata["batch"] = std::to_string(batch);
+    ck.metadata["step"] = std::to_string(step);
+    ck.metadata["partial_loss"] = std::to_string(pl);
+    ck.metadata["partial_correct"] = std::to_string(pc);
+    ck.metadata["partial_seen"] = std::to_string(ps);
+    ck.generators = cfg.generators;
+    nn::save_checkpoint(ckpt, model, opt, ck);
+  };
+
+  LoopResult res;
+  int64_t steps_here = 0;
+  auto t0 = std::chrono::steady_clock::now();
+  for (int64_t epoch = start_epoch; epoch < cfg.epochs; ++epoch) {
+    model.train();
+    if (hooks.on_epoch_start) hooks.on_epoch_start(epoch);
+    int64_t nb = loader.num_batches(epoch), first = epoch == start_epoch ? skip : 0;
+    loader.start_epoch(epoch, first);
+    double loss_sum = first ? carried_loss : 0, correct = first ? carried_correct : 0, seen = first ? carried_seen : 0;
+    int64_t images = 0;
+    Progress bar(cfg.label + " epoch " + std::to_string(epoch + 1) + "/" + std::to_string(cfg.epochs), nb, cfg.plain);
+    double lr_factor = 1;
+    data::Batch batch;
+    for (int64_t b = first; b < nb; ++b) {
+      ENGINE_CHECK(loader.next(batch), "data loader ended after ", b, " of ", nb, " batches in epoch ", epoch);
+      double e = cfg.per_iteration_schedule ? (double)epoch + (double)b / (double)nb : (double)epoch;
+      lr_factor = cfg.schedule ? cfg.schedule->factor(e) : 1.0;
+      opt.set_lr_factor(lr_factor);
+      batch.x = batch.x.to(cfg.device);
+      batch.y = batch.y.to(cfg.device);
+      opt.zero_grad();
+      StepOut out = hooks.step(batch);
+      double loss = out.loss.item();
+      ENGINE_CHECK(std::isfinite(loss), "non-finite loss ", loss, " at epoch ", epoch + 1, ", batch ", b + 1, " (step ",
+                   step + 1, "): try a lower --lr");
+      out.loss.backward();
+      opt.step();
+      ++step;
+      int64_t bs = batch.y.numel();
+      loss_sum += loss * (double)bs;
+      seen += (double)bs;
+      images += bs;
+      if (out.logits.defined()) {
+        NoGradGuard ng;
+        Tensor y = out.labels.defined() ? out.labels : batch.y;
+        Tensor pred = argmax(out.logits, 1);
+        auto p = pred.to_vector<int64_t>(), t = y.to_vector<int64_t>();
+        for (size_t i = 0; i < p.size(); ++i) correct += p[i] == t[i];
+      }
+      bar.update(b + 1, loss_sum / seen, images);
+      ++steps_here;
+      if (cfg.debug_kill_after_steps && steps_here == cfg.debug_kill_after_steps) std::raise(SIGKILL);
+      if (cfg.debug_interrupt_after_steps && steps_here == cfg.debug_interrupt_after_steps) std::raise(SIGINT);
+      if (interrupted()) {
+        bar.finish();
+        save(epoch, b + 1, loss_sum, correct, seen);
+        std::fprintf(stderr, "interrupted at epoch %ld batch %ld: checkpoint saved to %s (continue with --resume)\n",
+                     (long)epoch + 1, (long)b + 1, ckpt.c_str());
+        res.interrupted = true;
+        res.wall_s = seconds_since(t0);
+        return res;
+      }
+    }
+    bar.finish();
+    Metrics row{{"epoch", (double)epoch + 1}, {"lr", opt.groups().empty() ? 0 : opt.groups()[0].lr},
+                {"train_loss", seen ? loss_sum / seen : NAN}, {"time_s", bar.elapsed_s()}};
+    if (correct > 0 || seen == 0) row["train_acc"] = seen ? correct / seen : NAN;
+    res.last_train = row;
+    bool last = epoch + 1 == cfg.epochs;
+    if (hooks.evaluate && (last || (epoch + 1) % std::max<int64_t>(cfg.eval_every, 1) == 0)) {
+      Metrics m = hooks.evaluate(epoch);
+      for (auto& [k, v] : m) row[k] = v;
+      res.last_eval = m;
+    }
+    if (!log) {
+      for (auto& [k, _] : row) columns.push_back(k);
+      // epoch first so tools and the truncation on resume can read it.
+      std::stable_partition(columns.begin(), columns.end(), [](const std::string& c) { return c == "epoch"; });
+      log = std::make_unique<CsvLog>(log_path, columns, appending && fs::exists(log_path));
+    }
+    log->row(row);
+    std::ostringstream line;
+    line.precision(4);
+    line << cfg.label << " epoch " << epoch + 1 << "/" << cfg.epochs;
+    for (auto& c : columns)
+      if (c != "epoch" && row.count(c)) line << " " << c << " " << row[c];
+    std::fprintf(stderr, "%s\n", line.str().c_str());
+    save(epoch + 1, 0, 0, 0, 0);
+    res.epochs_done = epoch + 1;
+  }
+  if (res.last_eval.empty() && hooks.evaluate && start_epoch >= cfg.epochs && cfg.epochs > 0)
+    res.last_eval = hooks.evaluate(cfg.epochs - 1);  // resumed a finished run: report its metrics again
+  res.wall_s = seconds_since(t0);
+  return res;
+}
+
+}  // namespace eg::train

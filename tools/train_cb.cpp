@@ -1,0 +1,190 @@
+// train_cb.cpp — build/bin/train_cb: the Class-Balanced loss (Cui et al., CVPR 2019) on long-tailed data.
+// Every (imbalance μ × loss variant × seed) is one run into --out/mu<μ>/<run>_seed<s>/; the command prints a
+// markdown table (mean ± std over seeds) and writes metrics.json, results.md and per-class accuracy figures.
+// Default: the official CIFAR recipe (ResNet-32, 200 epochs, warm-up 5, ×0.01 at 160 and 180, wd 2e-4).
+// --quick: cb.md §6, long-tailed Fashion-MNIST, SmallCNN(w=8), 12 epochs, μ ∈ {10, 50, 100}, the four
+// losses, seeds 0-2, and a check of the spec's pass conditions.
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+
+#include "methods/cb/class_balanced.h"
+#include "methods/data/builders.h"
+#include "methods/train/cli.h"
+#include "methods/train/plots.h"
+#include "methods/train/report.h"
+
+using namespace eg;
+using namespace eg::train;
+
+int main(int argc, char** argv) {
+  CLI::App app{"train_cb: Class-Balanced loss (effective number of samples) on long-tailed data", "train_cb"};
+  CommonFlags common;
+  add_common_flags(app, common, "runs/cb");
+  std::string dataset = "cifar10";
+  nn::ModelSpec spec;
+  spec.name = "resnet32";
+  std::vector<double> mus = {100};
+  std::vector<std::string> variants = {"softmax", "cb_softmax", "cb_sigmoid", "cb_focal"};
+  std::vector<uint64_t> seeds;
+  int64_t epochs = 200, batch = 128;
+  double lr = 0.1, momentum = 0.9, wd = 2e-4, beta = 0.9999, gamma = 1.0, warmup = 5;
+  std::vector<double> milestones = {160, 180};
+  int64_t eval_every = 0, padding = 4;
+  app.add_option("--dataset", dataset, "fashion-mnist|mnist|cifar10|cifar100")->capture_default_str()
+      ->check(CLI::IsMember({"fashion-mnist", "mnist", "cifar10", "cifar100"}));
+  app.add_option("--model", spec.name, "backbone")->capture_default_str()->check(CLI::IsMember(nn::model_names()));
+  app.add_option("--widths", spec.widths, "convnet widths");
+  app.add_option("--mu", mus, "imbalance factors n_max/n_min (10 20 50 100 200)")->capture_default_str()
+      ->check(CLI::Range(1.0, 1e6));
+  app.add_option("--losses", variants, "softmax cb_softmax cb_sigmoid cb_focal")->capture_default_str()
+      ->check(CLI::IsMember(cb::variant_names()));
+  app.add_option("--beta", beta, "CB beta in [0, 1) (0 = no re-weighting, ->1 = inverse frequency)")->capture_default_str();
+  app.add_option("--gamma", gamma, "focal gamma (0.5, 1, 2)")->capture_default_str()->check(CLI::NonNegativeNumber);
+  app.add_option("--seeds", seeds, "seeds (default: --seed)");
+  app.add_option("--epochs", epochs, "epochs")->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--batch-size", batch, "batch size")->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--lr", lr, "base lr (scaled by batch/128 as the official code)")->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--momentum", momentum, "SGD momentum")->capture_default_str();
+  app.add_option("--weight-decay", wd, "weight decay (the last bias of sigmoid/focal is excluded)")->capture_default_str();
+  app.add_option("--warmup", warmup, "linear warm-up epochs")->capture_default_str()->check(CLI::NonNegativeNumber);
+  app.add_option("--milestones", milestones, "two epochs where lr is multiplied by 0.01")->capture_default_str()
+      ->expected(2);
+  app.add_option("--eval-every", eval_every, "evaluate every k epochs (0 = only at the end)")->capture_default_str();
+  app.add_option("--crop-padding", padding, "random-crop padding")->capture_default_str();
+
+  return run_main(app, argc, argv, [&] {
+    if (common.quick) {  // cb.md §6
+      dataset = "fashion-mnist";
+      spec.name = "convnet";
+      if (spec.widths.empty()) spec.widths = {8, 16, 32};
+      if (!app.count("--mu")) mus = {10, 50, 100};
+      if (!app.count("--epochs")) epochs = 12;
+      if (!app.count("--warmup")) warmup = 1;
+      if (!app.count("--milestones")) milestones = {10, 11};
+      if (!app.count("--crop-padding")) padding = 2;
+      if (!app.count("--seeds")) seeds = {0, 1, 2};
+    }
+    if (seeds.empty()) seeds = {common.seed};
+    spec.conv_bias = false;  // the official ResNet and the spec's SmallCNN have bias-free convs
+    Device dev = apply_common_flags(common);
+    DatasetBundle full = load_dataset(dataset, common.data_dir);
+    // The official input scaling x/128 − 1 (pixels in [0, 1] here: (x − 128/255) / (128/255)).
+    full.mean.assign((size_t)full.train.c, 128.0f / 255.0f);
+    full.std.assign((size_t)full.train.c, 128.0f / 255.0f);
+    RunDir run(common.out);
+    Json config = flags_json(app);
+    config["trainer"] = "train_cb";
+    config["resolved"] = {{"dataset", dataset}, {"model", spec.name}, {"widths", spec.widths}, {"mu", mus},
+                          {"epochs", epochs}, {"warmup", warmup}, {"milestones", milestones}, {"seeds", seeds}};
+    run.write_config(config);
+    double lr_scaled = lr * (double)batch / 128.0;
+    for (double mu : mus) {
+      auto counts = data::long_tail_counts(full.train.num_classes > 0 ? full.train.class_counts()[0] : 0,
+                                           full.train.num_classes, mu);
+      for (uint64_t seed : seeds) {
+        DatasetBundle d = full;
+        d.train = data::make_long_tail(full.train, counts, seed);
+        for (auto& name : variants) {
+          cb::Variant v = cb::make_variant(name, beta, gamma);
+          Json params = {{"mu", mu}, {"loss", v.run}, {"beta", v.beta}, {"gamma", v.gamma}, {"dataset", dataset}};
+          if (run.find(v.run, seed, params) && common.resume) {
+            std::fprintf(stderr, "skip finished run mu=%g %s seed %lu\n", mu, v.run.c_str(), (unsigned long)seed);
+            continue;
+          }
+          ClassifyConfig cfg;
+          cfg.model = spec;
+          cfg.epochs = epochs;
+          cfg.batch_size = std::min<int64_t>(batch, d.train.n);
+          cfg.lr = lr_scaled;
+          cfg.momentum = momentum;
+          cfg.weight_decay = wd;
+          cfg.schedule = cb::official_schedule(warmup, milestones[0], milestones[1]);
+          cfg.per_iteration_schedule = true;  // the official lr is a function of the fractional epoch
+          cfg.crop_padding = padding;
+          cfg.seed = seed;
+          cfg.device = dev;
+          char sub[128];
+          std::snprintf(sub, sizeof sub, "/mu%g/%s_seed%lu", mu, v.run.c_str(), (unsigned long)seed);
+          cfg.run_dir = run.dir() + sub;
+          std::filesystem::create_directories(cfg.run_dir);
+          cfg.resume = common.resume;
+          cfg.label = "mu" + std::to_string((int)mu) + " " + v.run + " s" + std::to_string(seed);
+          cfg.eval_every = eval_every > 0 ? eval_every : epochs;
+          cfg.plain = common.plain;
+          cfg.shot_metrics = true;
+          cfg.debug_kill_after_steps = common.debug_kill_after_steps;
+          cfg.debug_interrupt_after_steps = common.debug_interrupt_after_steps;
+          cfg.metadata["config"] = config.dump();
+          cb::configure(cfg, v, d.train.class_counts());
+          ClassifyResult r = train_classifier(d, cfg);
+          if (r.interrupted) return 130;
+          RunRecord rec;
+          rec.run = v.run;
+          rec.seed = seed;
+          rec.params = params;
+          for (auto& [k, val] : r.metrics) rec.metrics[k] = val;
+          for (size_t c = 0; c < r.per_class.size(); ++c) rec.metrics["class_" + std::to_string(c) + "_acc"] = r.per_class[c];
+          rec.wall_s = r.wall_s;
+          run.record(rec);
+          std::printf("mu=%g %-10s seed %lu: balanced acc %.2f%% (many %.1f, medium %.1f, few %.1f) in %.1f s\n", mu,
+                      v.run.c_str(), (unsigned long)seed, 100 * r.metrics["balanced_acc"], 100 * r.metrics["many_acc"],
+                      100 * r.metrics["medium_acc"], 100 * r.metrics["few_acc"], r.wall_s);
+          std::fflush(stdout);
+        }
+      }
+    }
+    std::vector<ReportColumn> cols = {{"balanced_acc", "bACC"}, {"many_acc", "many"}, {"medium_acc", "medium"},
+                                      {"few_acc", "few"}};
+    if (dataset == "fashion-mnist") cols.push_back({"class_6_acc", "Shirt"});
+    std::string table = markdown_table(run.records(), {"mu"}, cols);
+    std::printf("\n%s\n", table.c_str());
+    double total = 0;
+    for (auto& r : run.records()) total += r.wall_s;
+    std::string md = "# train_cb results\n\nBalanced test accuracy (%), mean ± std over seeds; many/medium/few = classes "
+                     "ranked by training count (top third, middle, bottom third).\n\n" + table +
+                     "\nTotal training time: " + std::to_string((int)total) + " s\n";
+    // The spec's pass conditions for the quick run (cb.md §6), at mu = 100 when it was run.
+    Json p100 = {{"mu", 100.0}, {"beta", 0.0}, {"gamma", 0.0}, {"dataset", dataset}, {"loss", "softmax"}};
+    MeanStd sm = metric_over_seeds(run.records(), "softmax", p100, "balanced_acc");
+    Json c100 = {{"mu", 100.0}, {"beta", beta}, {"loss", "cb_softmax"}, {"dataset", dataset}};
+    MeanStd cb_ = metric_over_seeds(run.records(), "cb_softmax", c100, "balanced_acc");
+    if (sm.n && cb_.n && dataset == "fashion-mnist") {
+      MeanStd sm_few = metric_over_seeds(run.records(), "softmax", p100, "few_acc"),
+              cb_few = metric_over_seeds(run.records(), "cb_softmax", c100, "few_acc"),
+              sm_many = metric_over_seeds(run.records(), "softmax", p100, "many_acc"),
+              cb_many = metric_over_seeds(run.records(), "cb_softmax", c100, "many_acc"),
+              sm_shirt = metric_over_seeds(run.records(), "softmax", p100, "class_6_acc");
+      auto line = [](const char* what, bool ok) { return std::string(ok ? "PASS " : "FAIL ") + what + "\n"; };
+      std::string checks = "\n## Pass conditions (cb.md §6, mu = 100, means over seeds)\n\n";
+      checks += line("1. CB-softmax bACC >= softmax bACC + 3.0", cb_.mean >= sm.mean + 0.03);
+      checks += line("2a. CB few-shot >= softmax few-shot + 15", cb_few.mean >= sm_few.mean + 0.15);
+      checks += line("2b. CB many-shot < softmax many-shot", cb_many.mean < sm_many.mean);
+      checks += line("3a. softmax bACC in [65, 76] with Shirt < 10%", sm.mean >= 0.65 && sm.mean <= 0.76 && sm_shirt.mean < 0.10);
+      checks += line("3b. CB-softmax bACC >= 72", cb_.mean >= 0.72);
+      std::printf("%s", checks.c_str());
+      md += checks;
+    }
+    write_file_atomic(run.path("results.md"), md);
+    // Per-class accuracy of softmax vs CB-softmax at each mu (seed-averaged), the spec's few-shot story.
+    for (double mu : mus) {
+      std::vector<std::vector<double>> series;
+      std::vector<std::string> names;
+      for (auto& name : variants) {
+        cb::Variant v = cb::make_variant(name, beta, gamma);
+        Json ps = {{"mu", mu}, {"loss", v.run}, {"beta", v.beta}, {"gamma", v.gamma}, {"dataset", dataset}};
+        std::vector<double> acc;
+        for (int64_t c = 0; c < full.train.num_classes; ++c)
+          acc.push_back(metric_over_seeds(run.records(), v.run, ps, "class_" + std::to_string(c) + "_acc").mean);
+        series.push_back(acc);
+        names.push_back(v.run);
+      }
+      std::vector<std::string> labels = full.test.class_names;
+      plot_bars(series, names, labels, run.path("per_class_mu" + std::to_string((int)mu) + ".png"),
+                "per-class test accuracy, mu = " + std::to_string((int)mu), "accuracy");
+    }
+    std::printf("results: %s/results.md, metrics: %s/metrics.json\n", run.dir().c_str(), run.dir().c_str());
+    return 0;
+  });
+}
