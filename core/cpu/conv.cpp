@@ -1,15 +1,17 @@
-// conv.cpp — CPU conv2d forward and backward by im2col + Eigen GEMM on row-major maps. Per image n and
-// group g (Cg = C/G input and Og = O/G output channels, K = Cg·KH·KW, P = OH·OW):
-//   col [K, P] = im2col(x[n, group g]),   y[n, group g] [Og, P] = W_g [Og, K] · col (+ b)
-//   dW_g += dy[n, g] · colᵀ,   dcol = W_gᵀ · dy[n, g],   dx[n, group g] = col2im(dcol),   db = Σ dy.
-// Images are spread over OpenMP threads, each with its own col buffer and its own partial dW/db (reduced
-// in thread order at the end, so a fixed thread count gives fixed numbers); Eigen then runs single-
-// threaded inside, which is what we want for many mid-size GEMMs. With fewer images than threads the
-// loop runs serially and Eigen parallelizes each GEMM instead. A 1×1, stride-1, unpadded conv needs no
-// im2col: x[n] already is col, and dx[n] = W_gᵀ · dy[n] directly.
-// Float stride-1 convolutions (the 3×3 layers of every ResNet) skip im2col for y and dx: both go through
-// the direct kernel of conv_direct.h (dx as the convolution of dy with the flipped, transposed weights);
-// only dW still uses im2col + GEMM, whose depth OH·OW keeps it efficient.
+// conv.cpp — CPU conv2d forward and backward. Two paths:
+// - Float stride-1 convolutions (the 3×3 layers of every ResNet) with rows wider than 4 use the direct
+//   kernels of conv_direct.h: y, dx (as the convolution of dy with the flipped, transposed weights) and
+//   dW, with no im2col and no GEMM.
+// - Everything else (f64 for gradchecks, strides, dilation, groups, small planes) uses im2col + Eigen
+//   GEMM on row-major maps, per block of B images and group g (Cg = C/G input and Og = O/G output
+//   channels, K = Cg·KH·KW, P = OH·OW; B·P ≈ 256 so that small planes still make wide GEMMs):
+//     col [K, B·P] = im2col(x[block, group g]),   y[block, group g] [Og, B·P] = W_g [Og, K] · col (+ b)
+//     dW_g += dy[block, g] · colᵀ,   dcol = W_gᵀ · dy[block, g],   dx[block, group g] = col2im(dcol),
+//     db = Σ dy.
+//   A 1×1, stride-1, unpadded conv with B = 1 needs no im2col: x[n] already is col, dx[n] = W_gᵀ · dy[n].
+// Blocks are spread over OpenMP threads, each with its own scratch and its own partial dW/db, reduced in
+// a fixed order at the end (a fixed thread count gives fixed numbers); Eigen then runs single-threaded
+// inside. With fewer blocks than threads the loop runs serially and Eigen parallelizes each GEMM instead.
 #include <Eigen/Core>
 #include <algorithm>
 #include <memory>
@@ -17,6 +19,7 @@
 #include <vector>
 
 #include "core/cpu/conv_direct.h"
+#include "core/cpu/conv_winograd.h"
 #include "core/cpu/cpu_nn_kernels.h"
 
 namespace eg::cpu {
@@ -81,13 +84,13 @@ inline void zero_padding_columns(T* row, int64_t OW, int64_t hlo, int64_t hhi, i
   }
 }
 
-// col [Cg·KH·KW, OH·OW] from the Cg input planes at x; padding reads as 0.
-template <class T> void im2col(const T* x, const Geom& g, T* col) {
+// col [Cg·KH·KW, OH·OW] (rows ld apart) from the Cg input planes at x; padding reads as 0.
+template <class T> void im2col(const T* x, const Geom& g, T* col, int64_t ld) {
   const int64_t sh = g.p.stride_h, sw = g.p.stride_w;
   for (int64_t c = 0; c < g.Cg; ++c)
     for (int64_t kh = 0; kh < g.KH; ++kh)
       for (int64_t kw = 0; kw < g.KW; ++kw) {
-        T* row = col + ((c * g.KH + kh) * g.KW + kw) * g.P;
+        T* row = col + ((c * g.KH + kh) * g.KW + kw) * ld;
         const T* plane = x + c * g.H * g.W;
         const int64_t hoff = kh * g.p.dilation_h - g.p.pad_h, woff = kw * g.p.dilation_w - g.p.pad_w;
         int64_t hlo, hhi, wlo, whi;
@@ -115,15 +118,15 @@ template <class T> void im2col(const T* x, const Geom& g, T* col) {
       }
 }
 
-// The adjoint of im2col: adds each col entry into the input position it was read from (dx pre-zeroed).
-// Zeroes col's padding entries on the way (col is the caller's scratch), so a contiguous run adds them
-// as exact zeros.
-template <class T> void col2im(T* col, const Geom& g, T* dx) {
+// The adjoint of im2col: adds each col entry (rows ld apart) into the input position it was read from
+// (dx pre-zeroed). Zeroes col's padding entries on the way (col is the caller's scratch), so a
+// contiguous run adds them as exact zeros.
+template <class T> void col2im(T* col, const Geom& g, T* dx, int64_t ld) {
   const int64_t sh = g.p.stride_h, sw = g.p.stride_w;
   for (int64_t c = 0; c < g.Cg; ++c)
     for (int64_t kh = 0; kh < g.KH; ++kh)
       for (int64_t kw = 0; kw < g.KW; ++kw) {
-        T* row = col + ((c * g.KH + kh) * g.KW + kw) * g.P;
+        T* row = col + ((c * g.KH + kh) * g.KW + kw) * ld;
         T* plane = dx + c * g.H * g.W;
         const int64_t hoff = kh * g.p.dilation_h - g.p.pad_h, woff = kw * g.p.dilation_w - g.p.pad_w;
         int64_t hlo, hhi, wlo, whi;
@@ -148,14 +151,23 @@ template <class T> void col2im(T* col, const Geom& g, T* dx) {
 // Runs f(n, scratch, thread) for every image: over OpenMP threads (one scratch buffer of `scratch_size`
 // each) when every thread gets an image and the work is worth it, else serially with Eigen free to
 // parallelize each GEMM. Thread ids are below max_threads(). The scratch is left uninitialized (every
-// user writes it whole before reading it).
-template <class T, class F> void for_each_image(int64_t N, int64_t scratch_size, int64_t cost_per_image, F f) {
+// user writes it whole before reading it). `dynamic` hands out images one at a time, so a thread that
+// the OS preempts (the cores are shared) does not hold up the others; only for f whose result does not
+// depend on which thread ran which image.
+enum class Schedule { Static, Dynamic };
+template <class T, class F>
+void for_each_image(int64_t N, int64_t scratch_size, int64_t cost_per_image, F f, Schedule sched = Schedule::Static) {
   if (max_threads() > 1 && N >= max_threads() && N * cost_per_image >= kParallelGrain) {
 #pragma omp parallel
     {
       auto scratch = std::make_unique_for_overwrite<T[]>((size_t)scratch_size);
+      if (sched == Schedule::Dynamic) {
+#pragma omp for schedule(dynamic, 1)
+        for (int64_t n = 0; n < N; ++n) f(n, scratch.get(), thread_id());
+      } else {
 #pragma omp for schedule(static)
-      for (int64_t n = 0; n < N; ++n) f(n, scratch.get(), thread_id());
+        for (int64_t n = 0; n < N; ++n) f(n, scratch.get(), thread_id());
+      }
     }
   } else {
     auto scratch = std::make_unique_for_overwrite<T[]>((size_t)scratch_size);
@@ -163,29 +175,60 @@ template <class T, class F> void for_each_image(int64_t N, int64_t scratch_size,
   }
 }
 
+// Images per GEMM on the im2col path: enough that a block's B·OH·OW columns reach ~256. With one image
+// per GEMM, small planes (ResNet-18's 4×4 layer4, the strided convs) would re-read and repack the whole
+// weight matrix for a product only OH·OW columns wide.
+int64_t gemm_block(const Geom& g) { return std::clamp<int64_t>(256 / std::max<int64_t>(g.P, 1), 1, g.N); }
+
 template <class T> void conv_forward_impl(const T* x, const T* w, const T* b, T* y, const Geom& g) {
   if constexpr (std::is_same_v<T, float>) {
+    if (WinogradConv::applies(g.p, g.N, g.C, g.O, g.H, g.W, g.KH, g.KW)) {
+      const WinogradConv wc(w, b, g.C, g.O, g.H, g.W, /*adjoint=*/false);
+      const int64_t L = WinogradConv::kLanes;
+      for_each_image<T>((g.N + L - 1) / L, wc.scratch_size(), L * g.O * g.K * g.P, [&](int64_t grp, T* scratch, int) {
+        const int64_t n0 = grp * L;
+        wc.run(x + n0 * g.C * g.H * g.W, std::min(L, g.N - n0), y + n0 * g.O * g.P, scratch);
+      }, Schedule::Dynamic);
+      return;
+    }
     if (DirectConv::applies(g.p, g.KH, g.KW, g.OW)) {
       const DirectConv dc(w, b, g.C, g.O, g.H, g.W, g.KH, g.KW, g.p.pad_h, g.p.pad_w, /*adjoint=*/false);
       for_each_image<T>(g.N, dc.scratch_size(), g.O * g.K * g.P, [&](int64_t n, T* scratch, int) {
         dc.run(x + n * g.C * g.H * g.W, y + n * g.O * g.P, scratch);
-      });
+      }, Schedule::Dynamic);
       return;
     }
   }
-  const int64_t scratch = g.pointwise ? 0 : g.K * g.P;
-  for_each_image<T>(g.N, scratch, g.O * g.K * g.P, [&](int64_t n, T* col, int) {
+  // im2col + GEMM over blocks of B images: Y_B [Og, B·P] = W_g · col_B [K, B·P], then each image's
+  // rows are copied out (with B = 1, Y is the output itself and a pointwise conv reads x as col).
+  const int64_t B = gemm_block(g), blocks = (g.N + B - 1) / B;
+  const bool x_is_col = g.pointwise && B == 1;
+  const int64_t col_size = x_is_col ? 0 : g.K * B * g.P;
+  for_each_image<T>(blocks, col_size + (B > 1 ? g.Og * B * g.P : 0), B * g.O * g.K * g.P,
+                    [&](int64_t blk, T* scratch, int) {
+    const int64_t n0 = blk * B, nb = std::min(B, g.N - n0), ld = nb * g.P;
+    T* col = scratch;
+    T* ybuf = scratch + col_size;
     for (int64_t gi = 0; gi < g.G; ++gi) {
-      const T* xg = x + (n * g.C + gi * g.Cg) * g.H * g.W;
-      if (!g.pointwise) im2col(xg, g, col);
+      const T* xg = x + (n0 * g.C + gi * g.Cg) * g.H * g.W;
+      if (!x_is_col)
+        for (int64_t i = 0; i < nb; ++i) im2col(xg + i * g.C * g.H * g.W, g, col + i * g.P, ld);
       ConstMatMap<T> Wg(w + gi * g.Og * g.K, g.Og, g.K);
-      ConstMatMap<T> Col(g.pointwise ? xg : col, g.K, g.P);
-      MatMap<T> Y(y + (n * g.O + gi * g.Og) * g.P, g.Og, g.P);
+      ConstMatMap<T> Col(x_is_col ? xg : col, g.K, ld);
+      T* y0 = y + (n0 * g.O + gi * g.Og) * g.P;
+      MatMap<T> Y(nb == 1 ? y0 : ybuf, g.Og, ld);
       Y.noalias() = Wg * Col;
-      if (b)
-        for (int64_t o = 0; o < g.Og; ++o) Y.row(o).array() += b[gi * g.Og + o];
+      for (int64_t i = 0; i < nb; ++i)
+        for (int64_t o = 0; o < g.Og; ++o) {
+          T* dst = y0 + (i * g.O + o) * g.P;
+          if (nb > 1) std::copy_n(ybuf + o * ld + i * g.P, g.P, dst);
+          if (b) {
+            const T bo = b[gi * g.Og + o];
+            for (int64_t k = 0; k < g.P; ++k) dst[k] += bo;
+          }
+        }
     }
-  });
+  }, Schedule::Dynamic);
 }
 
 // dx, dw, db are null where not wanted.
@@ -193,43 +236,103 @@ template <class T> void conv_backward_impl(const T* dy, const T* x, const T* w, 
   if constexpr (std::is_same_v<T, float>) {
     // dx = the stride-1 convolution of dy [O, OH, OW] with w[c, o, KH−1−kh, KW−1−kw] and padding
     // KH−1−ph (output [C, H, W]); the loop below then only computes dW and db.
+    if (dx && WinogradConv::applies(g.p, g.N, g.O, g.C, g.OH, g.OW, g.KH, g.KW)) {
+      const WinogradConv wc(w, nullptr, g.O, g.C, g.OH, g.OW, /*adjoint=*/true);
+      const int64_t L = WinogradConv::kLanes;
+      for_each_image<T>((g.N + L - 1) / L, wc.scratch_size(), L * g.O * g.K * g.P, [&](int64_t grp, T* scratch, int) {
+        const int64_t n0 = grp * L;
+        wc.run(dy + n0 * g.O * g.P, std::min(L, g.N - n0), dx + n0 * g.C * g.H * g.W, scratch);
+      }, Schedule::Dynamic);
+      dx = nullptr;
+      if (!dw && !db) return;
+    }
     if (dx && DirectConv::applies(g.p, g.KH, g.KW, g.W)) {
       const DirectConv dc(w, nullptr, g.O, g.C, g.OH, g.OW, g.KH, g.KW, g.KH - 1 - g.p.pad_h, g.KW - 1 - g.p.pad_w,
                           /*adjoint=*/true);
       for_each_image<T>(g.N, dc.scratch_size(), g.O * g.K * g.P, [&](int64_t n, T* scratch, int) {
         dc.run(dy + n * g.O * g.P, dx + n * g.C * g.H * g.W, scratch);
-      });
+      }, Schedule::Dynamic);
       dx = nullptr;
       if (!dw && !db) return;
     }
+    // dW (and db) directly from dy and padded copies of x. The blocks of images are split into a fixed
+    // number of contiguous chunks, each summed in order into its own partial, and the partials are
+    // added in chunk order: the numbers do not depend on which thread ran which chunk, so the chunks can
+    // be handed out dynamically (see for_each_image). Up to 8 chunks, fewer when the partials would
+    // pass 16 MB, but never fewer than the threads.
+    if (!dx && DirectConv::applies(g.p, g.KH, g.KW, g.OW)) {
+      const DirectConvWeightGrad gw(g.C, g.O, g.H, g.W, g.KH, g.KW, g.p.pad_h, g.p.pad_w);
+      const int64_t wsize = g.O * g.K, B = gw.block(), blocks = (g.N + B - 1) / B;
+      const int64_t cap = std::max<int64_t>(1, (int64_t{16} << 20) / (wsize * (int64_t)sizeof(T)));
+      const int64_t chunks = std::min(blocks, std::max<int64_t>(std::min<int64_t>(8, cap), max_threads()));
+      std::vector<T> dw_part(dw ? (size_t)(chunks * wsize) : 0, T(0));
+      std::vector<double> db_part(db ? (size_t)(chunks * g.O) : 0, 0.0);
+      for_each_image<T>(chunks, gw.scratch_size(), blocks / chunks * B * g.O * g.K * g.P, [&](int64_t k, T* scratch, int) {
+        for (int64_t blk = k * blocks / chunks; blk < (k + 1) * blocks / chunks; ++blk) {
+          const int64_t n0 = blk * B, nb = std::min(B, g.N - n0);
+          if (dw) gw.accumulate(x + n0 * g.C * g.H * g.W, dy + n0 * g.O * g.P, nb, dw_part.data() + k * wsize, scratch);
+          if (db)
+            for (int64_t n = n0; n < n0 + nb; ++n)
+              for (int64_t o = 0; o < g.O; ++o) {
+                const T* row = dy + (n * g.O + o) * g.P;
+                double s = 0;
+                for (int64_t i = 0; i < g.P; ++i) s += row[i];
+                db_part[(size_t)(k * g.O + o)] += s;
+              }
+        }
+      }, Schedule::Dynamic);
+      for (int64_t i = 0; i < wsize && dw; ++i) {
+        T s = 0;
+        for (int64_t k = 0; k < chunks; ++k) s += dw_part[(size_t)(k * wsize + i)];
+        dw[i] = s;
+      }
+      for (int64_t o = 0; o < g.O && db; ++o) {
+        double s = 0;
+        for (int64_t k = 0; k < chunks; ++k) s += db_part[(size_t)(k * g.O + o)];
+        db[o] = (T)s;
+      }
+      return;
+    }
   }
+  // im2col + GEMM over blocks of B images, as the forward: dY_B [Og, B·P] gathers the block's dy rows
+  // (dy itself when B = 1), dW_g += dY_B · col_Bᵀ, dcol_B = W_gᵀ · dY_B is scattered back per image.
   const int64_t threads = max_threads(), wsize = g.O * g.K;
   std::vector<T> dw_part(dw ? (size_t)(threads * wsize) : 0, T(0));
   std::vector<double> db_part(db ? (size_t)(threads * g.O) : 0, 0.0);
-  const bool need_col = !g.pointwise && (dw || dx);
-  const int64_t cost = g.O * g.K * g.P * ((dw ? 1 : 0) + (dx ? 1 : 0)) + g.O * g.P;
-  for_each_image<T>(g.N, need_col ? g.K * g.P : 0, cost, [&](int64_t n, T* col, int tid) {
-    T* dxn = dx ? dx + n * g.C * g.H * g.W : nullptr;
-    if (dxn && !g.pointwise) std::fill(dxn, dxn + g.C * g.H * g.W, T(0));
+  const int64_t B = gemm_block(g), blocks = (g.N + B - 1) / B;
+  const bool x_is_col = g.pointwise && B == 1;
+  const int64_t col_size = !x_is_col && (dw || dx) ? g.K * B * g.P : 0;
+  const int64_t cost = B * (g.O * g.K * g.P * ((dw ? 1 : 0) + (dx ? 1 : 0)) + g.O * g.P);
+  for_each_image<T>(blocks, col_size + (B > 1 ? g.Og * B * g.P : 0), cost, [&](int64_t blk, T* scratch, int tid) {
+    const int64_t n0 = blk * B, nb = std::min(B, g.N - n0), ld = nb * g.P;
+    T* col = scratch;
+    T* dybuf = scratch + col_size;
+    if (dx && !x_is_col) std::fill(dx + n0 * g.C * g.H * g.W, dx + (n0 + nb) * g.C * g.H * g.W, T(0));
     for (int64_t gi = 0; gi < g.G; ++gi) {
-      ConstMatMap<T> dY(dy + (n * g.O + gi * g.Og) * g.P, g.Og, g.P);
+      const T* dy0 = dy + (n0 * g.O + gi * g.Og) * g.P;
+      if (nb > 1)
+        for (int64_t o = 0; o < g.Og; ++o)
+          for (int64_t i = 0; i < nb; ++i) std::copy_n(dy0 + (i * g.O + o) * g.P, g.P, dybuf + o * ld + i * g.P);
+      ConstMatMap<T> dY(nb > 1 ? dybuf : dy0, g.Og, ld);
       ConstMatMap<T> Wg(w + gi * g.Og * g.K, g.Og, g.K);
-      const T* xg = x + (n * g.C + gi * g.Cg) * g.H * g.W;
+      const T* xg = x + (n0 * g.C + gi * g.Cg) * g.H * g.W;
       if (dw) {
-        if (!g.pointwise) im2col(xg, g, col);
+        if (!x_is_col)
+          for (int64_t i = 0; i < nb; ++i) im2col(xg + i * g.C * g.H * g.W, g, col + i * g.P, ld);
         // Accumulated column-major (dW_gᵀ row-major): Eigen runs this product ~1.5x faster than into a
         // row-major [Og, K]; the reduction below transposes back.
         ColMatMap<T> dWg(dw_part.data() + tid * wsize + gi * g.Og * g.K, g.Og, g.K);
-        dWg.noalias() += dY * ConstMatMap<T>(g.pointwise ? xg : col, g.K, g.P).transpose();
+        dWg.noalias() += dY * ConstMatMap<T>(x_is_col ? xg : col, g.K, ld).transpose();
       }
       if (db)
         for (int64_t o = 0; o < g.Og; ++o) db_part[(size_t)(tid * g.O + gi * g.Og + o)] += (double)dY.row(o).sum();
-      if (dxn) {
-        T* dxg = dxn + gi * g.Cg * g.H * g.W;
+      if (dx) {
+        T* dxg = dx + (n0 * g.C + gi * g.Cg) * g.H * g.W;
         // The col buffer is free again once dW has used it: it now holds dcol.
-        MatMap<T> dCol(g.pointwise ? dxg : col, g.K, g.P);
+        MatMap<T> dCol(x_is_col ? dxg : col, g.K, ld);
         dCol.noalias() = Wg.transpose() * dY;
-        if (!g.pointwise) col2im(col, g, dxg);
+        if (!x_is_col)
+          for (int64_t i = 0; i < nb; ++i) col2im(col + i * g.P, g, dxg + i * g.C * g.H * g.W, ld);
       }
     }
   });

@@ -10,20 +10,12 @@
 #include <cstring>
 
 #include "core/check.h"
-
-#if defined(__AVX2__) && defined(__FMA__) && defined(__GNUC__)
-#include <immintrin.h>
-#define EG_DIRECT_CONV 1
-#endif
+#include "core/cpu/conv_simd.h"
 
 namespace eg::cpu {
 
-namespace {
-// 4 channels × 3 vectors = 12 accumulators + 3 inputs + 1 broadcast: all 16 AVX2 registers. Output
-// channel counts are multiples of 4 in every model here, so no block is wasted on padding channels
-// (6 × 2 is as fast but computes 18 channels for 16).
-constexpr int kOB = 4, kPB = 3;
-}  // namespace
+using simd::kOB;
+using simd::kPB;
 
 bool DirectConv::applies(const kernels::Conv2dParams& p, int64_t KH, int64_t KW, int64_t out_w) {
 #ifdef EG_DIRECT_CONV
@@ -63,40 +55,68 @@ DirectConv::DirectConv(const float* w, const float* b, int64_t C, int64_t O, int
 #ifdef EG_DIRECT_CONV
 namespace {
 
-// out[j][q] = bias[j] + Σ_{c, kh, kw} w[j, c, kh, kw] · x(vector q shifted by (kh, kw)) over the image.
-// xs[q]: vector q's first input in plane 0; wb: this channel block's packed weights. The accumulators are
-// locals (not the caller's array) so that the compiler keeps all OB·PB of them in registers.
-template <int OB, int PB>
-inline void compute_block(const float* wb, const float* bias, const float* const* xs, int64_t C, int64_t KH,
-                          int64_t KW, int64_t plane, int64_t Wp, __m256 (&out)[OB][PB]) {
-  __m256 acc[OB][PB];
-  for (int j = 0; j < OB; ++j)
-    for (int q = 0; q < PB; ++q) acc[j][q] = _mm256_set1_ps(bias[j]);
-  for (int64_t c = 0; c < C; ++c)
-    for (int64_t kh = 0; kh < KH; ++kh) {
-      const int64_t row = c * plane + kh * Wp;
-      for (int64_t kw = 0; kw < KW; ++kw, wb += OB) {
-        __m256 a[PB];
-        for (int q = 0; q < PB; ++q) {
-          a[q] = _mm256_loadu_ps(xs[q] + row + kw);
-          // Pins the input vector to a register: otherwise GCC folds the load into each of the OB FMAs
-          // that use it (OB loads instead of one), and the kernel becomes load-bound (~2x slower).
-          __asm__("" : "+x"(a[q]));
-        }
-        for (int j = 0; j < OB; ++j) {
-          const __m256 wj = _mm256_broadcast_ss(wb + j);
-          for (int q = 0; q < PB; ++q) acc[j][q] = _mm256_fmadd_ps(wj, a[q], acc[j][q]);
-        }
-      }
+using simd::compute_block;
+using simd::first_lanes;
+using simd::hsum;
+
+
+// Copies planes x [C, H, W] into zero-padded planes [Hp, Wp] (ph rows above, pw columns left) at dst,
+// plane c at dst + c·stride.
+inline void pad_planes(const float* x, int64_t C, int64_t H, int64_t W, int64_t ph, int64_t pw, int64_t Hp,
+                       int64_t Wp, float* dst, int64_t stride) {
+  for (int64_t c = 0; c < C; ++c) {
+    float* p = dst + c * stride;
+    std::fill(p, p + ph * Wp, 0.0f);
+    for (int64_t h = 0; h < H; ++h) {
+      float* r = p + (ph + h) * Wp;
+      std::fill(r, r + pw, 0.0f);
+      std::memcpy(r + pw, x + (c * H + h) * W, (size_t)W * sizeof(float));
+      std::fill(r + pw + W, r + Wp, 0.0f);
     }
-  for (int j = 0; j < OB; ++j)
-    for (int q = 0; q < PB; ++q) out[j][q] = acc[j][q];
+    std::fill(p + (ph + H) * Wp, p + Hp * Wp, 0.0f);
+  }
 }
 
-// Lane mask with the first n lanes set, for the partial last vector of a row.
-inline __m256i first_lanes(int n) {
-  static const int32_t bits[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
-  return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bits + 8 - n));
+// dw[j][t] += Σ_n Σ_i dy_j[n][i] · x[n][i + t] for OB output channels j and TW adjacent taps t of one
+// kernel row, over nb images of nv 8-wide vectors each. dy[j]: channel j's gradient in image 0 on the
+// padded-width grid [OH][Wp] (zero in the pad columns and past the end); x: one input channel's padded
+// plane [Hp][Wp] in image 0, offset to the tap row and first tap. On that common grid every tap is a
+// fixed shift, so the loop is flat: no row ends, no masks (the zeros of dy cancel what the shifted x
+// reads across a row end). OB·TW accumulators stay in registers; OB + TW loads feed OB·TW FMAs.
+template <int OB, int TW>
+void weight_grad_block(const float* const* dy, const float* x, int64_t nb, int64_t nv, int64_t x_image_stride,
+                       int64_t dy_image_stride, float* const* dw) {
+  __m256 acc[OB][TW];
+  for (int j = 0; j < OB; ++j)
+    for (int t = 0; t < TW; ++t) acc[j][t] = _mm256_setzero_ps();
+  for (int64_t n = 0; n < nb; ++n) {
+    const float* xn = x + n * x_image_stride;
+    const float* dn[OB];
+    for (int j = 0; j < OB; ++j) dn[j] = dy[j] + n * dy_image_stride;
+    for (int64_t i = 0; i < nv * 8; i += 8) {
+      __m256 d[OB];
+      for (int j = 0; j < OB; ++j) {
+        d[j] = _mm256_loadu_ps(dn[j] + i);
+        __asm__("" : "+x"(d[j]));  // loaded once, not once per tap (see compute_block)
+      }
+      for (int t = 0; t < TW; ++t) {
+        __m256 a = _mm256_loadu_ps(xn + i + t);
+        __asm__("" : "+x"(a));
+        for (int j = 0; j < OB; ++j) acc[j][t] = _mm256_fmadd_ps(d[j], a, acc[j][t]);
+      }
+    }
+  }
+  for (int j = 0; j < OB; ++j)
+    for (int t = 0; t < TW; ++t) dw[j][t] += hsum(acc[j][t]);
+}
+
+// weight_grad_block for a runtime (OB, TW) in [1, 3] × [1, 3].
+template <int OB>
+void weight_grad_dispatch_tw(int tw, const float* const* dy, const float* x, int64_t nb, int64_t nv, int64_t xs,
+                             int64_t ds, float* const* dw) {
+  if (tw == 3) weight_grad_block<OB, 3>(dy, x, nb, nv, xs, ds, dw);
+  else if (tw == 2) weight_grad_block<OB, 2>(dy, x, nb, nv, xs, ds, dw);
+  else weight_grad_block<OB, 1>(dy, x, nb, nv, xs, ds, dw);
 }
 
 }  // namespace
@@ -106,17 +126,7 @@ void DirectConv::run(const float* x, float* y, float* scratch) const {
 #ifdef EG_DIRECT_CONV
   // Zero-padded copy of the image; the slack after it is zeroed too (partial vectors read into it).
   const int64_t plane = Hp_ * Wp_;
-  for (int64_t c = 0; c < C_; ++c) {
-    float* p = scratch + c * plane;
-    std::fill(p, p + ph_ * Wp_, 0.0f);
-    for (int64_t h = 0; h < H_; ++h) {
-      float* r = p + (ph_ + h) * Wp_;
-      std::fill(r, r + pw_, 0.0f);
-      std::memcpy(r + pw_, x + (c * H_ + h) * W_, (size_t)W_ * sizeof(float));
-      std::fill(r + pw_ + W_, r + Wp_, 0.0f);
-    }
-    std::fill(p + (ph_ + H_) * Wp_, p + plane, 0.0f);
-  }
+  pad_planes(x, C_, H_, W_, ph_, pw_, Hp_, Wp_, scratch, plane);
   std::fill(scratch + C_ * plane, scratch + C_ * plane + kSlack, 0.0f);
 
   const int64_t nvec = (int64_t)vecs_.size(), P = OH_ * OW_, blocks = (O_ + kOB - 1) / kOB;
@@ -125,7 +135,7 @@ void DirectConv::run(const float* x, float* y, float* scratch) const {
     const int nout = (int)std::min<int64_t>(kOB, O_ - ob * kOB);
     for (int64_t v = 0; v < nvec; v += kPB) {
       // The last group may run short: it repeats its last vector (computed, not stored twice).
-      const Vec* vq[kPB];
+      const ConvVec* vq[kPB];
       const float* xs[kPB];
       for (int q = 0; q < kPB; ++q) {
         vq[q] = &vecs_[(size_t)std::min(v + q, nvec - 1)];
@@ -144,6 +154,66 @@ void DirectConv::run(const float* x, float* y, float* scratch) const {
   }
 #else
   ENGINE_FAIL("conv2d (direct): this build has no AVX2/FMA direct kernel (DirectConv::applies is false)");
+#endif
+}
+
+// ---- weight gradient ----
+
+DirectConvWeightGrad::DirectConvWeightGrad(int64_t C, int64_t O, int64_t H, int64_t W, int64_t KH, int64_t KW,
+                                           int64_t pad_h, int64_t pad_w)
+    : C_(C), O_(O), H_(H), W_(W), KH_(KH), KW_(KW), ph_(pad_h), pw_(pad_w) {
+  OH_ = H + 2 * pad_h - KH + 1;
+  OW_ = W + 2 * pad_w - KW + 1;
+  Hp_ = H + 2 * pad_h;
+  Wp_ = W + 2 * pad_w;
+  ENGINE_CHECK(OH_ >= 1 && OW_ >= 1 && Hp_ * Wp_ < (int64_t{1} << 30), "conv2d backward (direct): bad geometry ", H,
+               "x", W, " kernel ", KH, "x", KW, " padding ", pad_h, "x", pad_w);
+  Lp_ = (OH_ * Wp_ + 7) / 8 * 8;
+  // Enough images per block that each accumulator sums ~96 vectors before its horizontal sum.
+  B_ = std::max<int64_t>(1, (96 * 8 + Lp_ - 1) / Lp_);
+}
+
+void DirectConvWeightGrad::accumulate(const float* x, const float* dy, int64_t nb, float* dw, float* scratch) const {
+#ifdef EG_DIRECT_CONV
+  ENGINE_CHECK(nb >= 1 && nb <= B_, "conv2d backward (direct): block of ", nb, " images, at most ", B_);
+  // x as padded planes [C][nb][Hp][Wp] (one input channel of the whole block contiguous), then slack,
+  // then dy on the padded-width grid [O][nb][Lp] (Lp = OH·Wp rounded up to whole vectors).
+  const int64_t plane = Hp_ * Wp_, cstride = B_ * plane, P = OH_ * OW_, taps = KH_ * KW_;
+  float* xs = scratch;
+  float* dys = scratch + x_floats();
+  for (int64_t n = 0; n < nb; ++n)
+    pad_planes(x + n * C_ * H_ * W_, C_, H_, W_, ph_, pw_, Hp_, Wp_, xs + n * plane, cstride);
+  // The last vectors' shifted loads run up to KW + 6 floats into the next plane: in a short block that
+  // plane holds no image, and stale floats there (NaN · 0 = NaN) must not reach the sums.
+  if (nb < B_)
+    for (int64_t c = 0; c < C_; ++c)
+      std::fill_n(xs + c * cstride + nb * plane, std::min(KW_ + 16, (B_ - nb) * plane), 0.0f);
+  std::fill(xs + C_ * cstride, dys, 0.0f);
+  for (int64_t o = 0; o < O_; ++o)
+    for (int64_t n = 0; n < nb; ++n) {
+      float* d = dys + (o * B_ + n) * Lp_;
+      pad_planes(dy + (n * O_ + o) * P, 1, OH_, OW_, 0, 0, OH_, Wp_, d, 0);  // columns OW..Wp-1 zeroed
+      std::fill(d + OH_ * Wp_, d + Lp_, 0.0f);
+    }
+  const int64_t nv = Lp_ / 8;
+  for (int64_t o0 = 0; o0 < O_; o0 += 3) {
+    const int ob = (int)std::min<int64_t>(3, O_ - o0);
+    const float* dyj[3];
+    for (int j = 0; j < ob; ++j) dyj[j] = dys + (o0 + j) * B_ * Lp_;
+    for (int64_t c = 0; c < C_; ++c)
+      for (int64_t kh = 0; kh < KH_; ++kh)
+        for (int64_t kw0 = 0; kw0 < KW_; kw0 += 3) {
+          const int tw = (int)std::min<int64_t>(3, KW_ - kw0);
+          const float* xr = xs + c * cstride + kh * Wp_ + kw0;
+          float* dwj[3];
+          for (int j = 0; j < ob; ++j) dwj[j] = dw + ((o0 + j) * C_ + c) * taps + kh * KW_ + kw0;
+          if (ob == 3) weight_grad_dispatch_tw<3>(tw, dyj, xr, nb, nv, plane, Lp_, dwj);
+          else if (ob == 2) weight_grad_dispatch_tw<2>(tw, dyj, xr, nb, nv, plane, Lp_, dwj);
+          else weight_grad_dispatch_tw<1>(tw, dyj, xr, nb, nv, plane, Lp_, dwj);
+        }
+  }
+#else
+  ENGINE_FAIL("conv2d backward (direct): this build has no AVX2/FMA direct kernel");
 #endif
 }
 

@@ -5,7 +5,10 @@
 // padding KH−1−ph). Why: for the small channel counts of CIFAR ResNets (16–64) the im2col copy and
 // Eigen's repacking of it cost as much as the arithmetic, and the GEMMs are too thin for Eigen's blocking;
 // register-blocked FMAs over a zero-padded copy of the image run ~2x faster (measured on AVX2).
-// Shape letters: C input and O output channels, H/W input, OH/OW output, KH/KW kernel, ph/pw padding.
+// DirectConvWeightGrad computes dW of the same convolutions from dy and a zero-padded copy of x, without
+// im2col, over blocks of B images at once (so that even 8×8 planes give each accumulator a long sum).
+// Shape letters: C input and O output channels, H/W input, OH/OW output, KH/KW kernel, ph/pw padding,
+// B images per block.
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -14,6 +17,12 @@
 #include "core/kernels_nn.h"
 
 namespace eg::cpu {
+
+// One 8-wide vector of output pixels (along a row): where it starts in the zero-padded input plane and in
+// the output plane, and how many of its lanes are real (the last vector of a row may be partial).
+struct ConvVec {
+  int32_t in, out, lanes;
+};
 
 class DirectConv {
  public:
@@ -38,10 +47,28 @@ class DirectConv {
   int64_t C_, O_, H_, W_, KH_, KW_, ph_, pw_, OH_, OW_, Hp_, Wp_;
   std::vector<float> packed_;  // [ceil(O/OB)][C][KH][KW][OB], zero past O
   std::vector<float> bias_;    // [ceil(O/OB)·OB], zero when no bias
-  // One entry per 8-wide output vector: where it starts in the padded input and in the output, and how
-  // many of its lanes are real (the last vector of a row may be partial).
-  struct Vec { int32_t in, out, lanes; };
-  std::vector<Vec> vecs_;
+  std::vector<ConvVec> vecs_;
+};
+
+// dW[o, c, kh, kw] += Σ_{n, oh, ow} dy[n, o, oh, ow] · x[n, c, oh − ph + kh, ow − pw + kw] for stride 1,
+// dilation 1, one group (DirectConv::applies with the output width).
+class DirectConvWeightGrad {
+ public:
+  DirectConvWeightGrad(int64_t C, int64_t O, int64_t H, int64_t W, int64_t KH, int64_t KW, int64_t pad_h,
+                       int64_t pad_w);
+  // Images per block (chosen so that one block has at least ~96 vectors per accumulator).
+  int64_t block() const { return B_; }
+  // Floats of per-thread scratch: the block's zero-padded x planes [C][B][H + 2·ph][W + 2·pw] plus slack,
+  // then its dy on the padded-width grid [O][B][OH·(W + 2·pw) rounded up to a multiple of 8].
+  int64_t scratch_size() const { return x_floats() + O_ * B_ * Lp_; }
+  // Adds the contribution of images x [nb, C, H, W] and dy [nb, O, OH, OW] (nb <= block()) to dw
+  // [O, C, KH, KW], which the calling thread owns.
+  void accumulate(const float* x, const float* dy, int64_t nb, float* dw, float* scratch) const;
+
+ private:
+  // The shifted x loads of the last vectors run past the planes by up to KW + 6 floats.
+  int64_t x_floats() const { return C_ * B_ * Hp_ * Wp_ + KW_ + 16; }
+  int64_t C_, O_, H_, W_, KH_, KW_, ph_, pw_, OH_, OW_, Hp_, Wp_, Lp_, B_;
 };
 
 }  // namespace eg::cpu

@@ -11,7 +11,7 @@ Predictions predict(const data::ImageDataset& ds, const std::function<Tensor(con
   p.n = ds.n;
   auto sampler = std::make_shared<data::SequentialSampler>(ds.n, batch_size, false);
   data::LoaderOptions lo;
-  lo.prefetch = 1;
+  lo.prefetch = 0;
   data::DataLoader loader(ds, sampler, transform, lo);
   loader.start_epoch(0);
   NoGradGuard ng;

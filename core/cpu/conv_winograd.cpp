@@ -1,0 +1,171 @@
+// conv_winograd.cpp — Winograd F(2×2, 3×3) of conv_winograd.h, eight images per call, one per lane:
+//   1. x8 [C][Hp][Wp][8]: the images interleaved by lane, zero-padded (1 before, and after up to a whole
+//      number of 2×2 tiles plus 1), so a tile's 4×4 input is 16 full-vector loads.
+//   then, for chunks of up to 48 tiles (so that V and M stay in cache from one step to the next):
+//   2. V = Bᵀ d B for every channel and tile (adds only), stored as panels [16][tiles/3][C][3][8] so that
+//      the product below reads each panel of 3 tiles in order.
+//   3. M [16][O][tiles][8] = U_ξ · V_ξ for each ξ: compute_panel of conv_simd.h (depth C).
+//   4. y = Aᵀ m A per output channel and tile (adds only), plus bias, written back image by image.
+// With Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1], G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1],
+// Aᵀ = [1 1 1 0; 0 1 −1 −1] (Lavin & Gray). The filter transform is done in double, once per call.
+#include "core/cpu/conv_winograd.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "core/check.h"
+#include "core/cpu/conv_simd.h"
+
+namespace eg::cpu {
+
+using simd::kOB;
+using simd::kPB;
+
+bool WinogradConv::applies(const kernels::Conv2dParams& p, int64_t N, int64_t C, int64_t O, int64_t H, int64_t W,
+                           int64_t KH, int64_t KW) {
+#ifdef EG_DIRECT_CONV
+  return KH == 3 && KW == 3 && p.stride_h == 1 && p.stride_w == 1 && p.dilation_h == 1 && p.dilation_w == 1 &&
+         p.pad_h == 1 && p.pad_w == 1 && p.groups == 1 && C >= 64 && O >= 64 && H * W <= 1024 && N >= kLanes;
+#else
+  return false;
+#endif
+}
+
+WinogradConv::WinogradConv(const float* w, const float* b, int64_t C, int64_t O, int64_t H, int64_t W, bool adjoint)
+    : C_(C), O_(O), H_(H), W_(W) {
+  ENGINE_CHECK(H >= 1 && W >= 1, "conv2d (winograd): empty plane ", H, "x", W);
+  TH_ = (H + 1) / 2;
+  TW_ = (W + 1) / 2;
+  T_ = TH_ * TW_;
+  Hp_ = 2 * TH_ + 2;
+  Wp_ = 2 * TW_ + 2;
+  const int64_t blocks = (O + kOB - 1) / kOB;
+  U_.assign((size_t)(16 * blocks * C * kOB), 0.0f);
+  bias_.assign((size_t)(blocks * kOB), 0.0f);
+  for (int64_t o = 0; o < O; ++o) {
+    if (b) bias_[(size_t)o] = b[o];
+    for (int64_t c = 0; c < C; ++c) {
+      double g[3][3], t[4][3];
+      for (int kh = 0; kh < 3; ++kh)
+        for (int kw = 0; kw < 3; ++kw)
+          g[kh][kw] = adjoint ? w[((c * O + o) * 3 + (2 - kh)) * 3 + (2 - kw)] : w[((o * C + c) * 3 + kh) * 3 + kw];
+      for (int k = 0; k < 3; ++k) {  // t = G g
+        t[0][k] = g[0][k];
+        t[1][k] = 0.5 * (g[0][k] + g[1][k] + g[2][k]);
+        t[2][k] = 0.5 * (g[0][k] - g[1][k] + g[2][k]);
+        t[3][k] = g[2][k];
+      }
+      for (int r = 0; r < 4; ++r) {  // U = t Gᵀ
+        const double u[4] = {t[r][0], 0.5 * (t[r][0] + t[r][1] + t[r][2]), 0.5 * (t[r][0] - t[r][1] + t[r][2]),
+                             t[r][2]};
+        for (int k = 0; k < 4; ++k)
+          U_[(size_t)((((r * 4 + k) * blocks + o / kOB) * C + c) * kOB + o % kOB)] = (float)u[k];
+      }
+    }
+  }
+}
+
+int64_t WinogradConv::scratch_size() const {
+  return kLanes * (C_ * Hp_ * Wp_ + 16 * C_ * chunk() + 16 * O_ * chunk());
+}
+
+void WinogradConv::run(const float* x, int64_t nb, float* y, float* scratch) const {
+#ifdef EG_DIRECT_CONV
+  ENGINE_CHECK(nb >= 1 && nb <= kLanes, "conv2d (winograd): ", nb, " images, expected 1 to ", kLanes);
+  const int64_t TC = chunk();
+  float* x8 = scratch;
+  float* V = x8 + kLanes * C_ * Hp_ * Wp_;
+  float* M = V + kLanes * 16 * C_ * TC;
+  const int64_t HW = H_ * W_, blocks = (O_ + kOB - 1) / kOB;
+
+  // 1. Interleave the images by lane into zero-padded planes.
+  std::fill(x8, V, 0.0f);
+  for (int64_t c = 0; c < C_; ++c)
+    for (int64_t h = 0; h < H_; ++h) {
+      float* dst = x8 + ((c * Hp_ + h + 1) * Wp_ + 1) * kLanes;
+      for (int64_t i = 0; i < nb; ++i) {
+        const float* src = x + (i * C_ + c) * HW + h * W_;
+        for (int64_t w = 0; w < W_; ++w) dst[w * kLanes + i] = src[w];
+      }
+    }
+
+  // Steps 2–4 run over chunks of TC tiles, so that V and M stay in cache between the steps.
+  for (int64_t t0 = 0; t0 < T_; t0 += TC) {
+    const int64_t nt = std::min(TC, T_ - t0), panels = (nt + kPB - 1) / kPB;
+    const int64_t vxi = panels * C_ * kPB * kLanes;  // stride between the ξ planes of V
+    const int64_t mxi = O_ * nt * kLanes;              // and of M
+
+    // 2. V = Bᵀ d B for every channel and tile of the chunk; tiles past the chunk's end are zeros.
+    for (int64_t t = nt; t < panels * kPB; ++t)
+      for (int64_t xi = 0; xi < 16; ++xi)
+        for (int64_t c = 0; c < C_; ++c) {
+          float* v = V + xi * vxi + (((t / kPB) * C_ + c) * kPB + t % kPB) * kLanes;
+          std::fill(v, v + kLanes, 0.0f);
+        }
+    for (int64_t c = 0; c < C_; ++c)
+      for (int64_t t = 0; t < nt; ++t) {
+        const int64_t ti = (t0 + t) / TW_, tj = (t0 + t) % TW_;
+        const float* d0 = x8 + ((c * Hp_ + 2 * ti) * Wp_ + 2 * tj) * kLanes;
+        __m256 u[4][4];
+        for (int k = 0; k < 4; ++k) {  // u = Bᵀ d, column k
+          const __m256 r0 = _mm256_loadu_ps(d0 + (0 * Wp_ + k) * kLanes), r1 = _mm256_loadu_ps(d0 + (1 * Wp_ + k) * kLanes);
+          const __m256 r2 = _mm256_loadu_ps(d0 + (2 * Wp_ + k) * kLanes), r3 = _mm256_loadu_ps(d0 + (3 * Wp_ + k) * kLanes);
+          u[0][k] = _mm256_sub_ps(r0, r2);
+          u[1][k] = _mm256_add_ps(r1, r2);
+          u[2][k] = _mm256_sub_ps(r2, r1);
+          u[3][k] = _mm256_sub_ps(r1, r3);
+        }
+        float* v = V + (((t / kPB) * C_ + c) * kPB + t % kPB) * kLanes;
+        for (int r = 0; r < 4; ++r) {  // V = u B, row r
+          _mm256_storeu_ps(v + (r * 4 + 0) * vxi, _mm256_sub_ps(u[r][0], u[r][2]));
+          _mm256_storeu_ps(v + (r * 4 + 1) * vxi, _mm256_add_ps(u[r][1], u[r][2]));
+          _mm256_storeu_ps(v + (r * 4 + 2) * vxi, _mm256_sub_ps(u[r][2], u[r][1]));
+          _mm256_storeu_ps(v + (r * 4 + 3) * vxi, _mm256_sub_ps(u[r][1], u[r][3]));
+        }
+      }
+
+    // 3. M_ξ = U_ξ · V_ξ: blocks of 4 output channels × one panel of 3 tiles, summed over C. The panel
+    // (C·3 vectors) stays in L1 while all output channel blocks use it.
+    for (int64_t xi = 0; xi < 16; ++xi)
+      for (int64_t pn = 0; pn < panels; ++pn) {
+        const float* panel = V + xi * vxi + pn * C_ * kPB * kLanes;
+        for (int64_t ob = 0; ob < blocks; ++ob) {
+          const int nout = (int)std::min<int64_t>(kOB, O_ - ob * kOB);
+          __m256 acc[kOB][kPB];
+          simd::compute_panel<kOB, kPB>(U_.data() + (xi * blocks + ob) * C_ * kOB, panel, C_, acc);
+          for (int j = 0; j < nout; ++j)
+            for (int q = 0; q < kPB && pn * kPB + q < nt; ++q)
+              _mm256_storeu_ps(M + xi * mxi + ((ob * kOB + j) * nt + pn * kPB + q) * kLanes, acc[j][q]);
+        }
+      }
+
+    // 4. y = Aᵀ m A + b, then each lane back to its image.
+    alignas(32) float out[4][kLanes];
+    for (int64_t o = 0; o < O_; ++o) {
+      const __m256 bo = _mm256_set1_ps(bias_[(size_t)o]);
+      for (int64_t t = 0; t < nt; ++t) {
+        const int64_t ti = (t0 + t) / TW_, tj = (t0 + t) % TW_;
+        const float* m = M + (o * nt + t) * kLanes;
+        __m256 sr[2][4];
+        for (int k = 0; k < 4; ++k) {  // sr = Aᵀ m, column k
+          const __m256 m0 = _mm256_loadu_ps(m + (0 * 4 + k) * mxi), m1 = _mm256_loadu_ps(m + (1 * 4 + k) * mxi);
+          const __m256 m2 = _mm256_loadu_ps(m + (2 * 4 + k) * mxi), m3 = _mm256_loadu_ps(m + (3 * 4 + k) * mxi);
+          sr[0][k] = _mm256_add_ps(_mm256_add_ps(m0, m1), m2);
+          sr[1][k] = _mm256_sub_ps(_mm256_sub_ps(m1, m2), m3);
+        }
+        for (int r = 0; r < 2; ++r) {  // y = sr A, row r
+          _mm256_store_ps(out[2 * r], _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(sr[r][0], sr[r][1]), sr[r][2]), bo));
+          _mm256_store_ps(out[2 * r + 1], _mm256_add_ps(_mm256_sub_ps(_mm256_sub_ps(sr[r][1], sr[r][2]), sr[r][3]), bo));
+        }
+        for (int r = 0; r < 2 && 2 * ti + r < H_; ++r)
+          for (int k = 0; k < 2 && 2 * tj + k < W_; ++k)
+            for (int64_t i = 0; i < nb; ++i) y[(i * O_ + o) * HW + (2 * ti + r) * W_ + 2 * tj + k] = out[2 * r + k][i];
+      }
+    }
+  }
+#else
+  ENGINE_FAIL("conv2d (winograd): this build has no AVX2/FMA kernels (WinogradConv::applies is false)");
+#endif
+}
+
+}  // namespace eg::cpu

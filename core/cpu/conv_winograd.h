@@ -1,0 +1,48 @@
+// conv_winograd.h — Winograd F(2×2, 3×3) for float 3×3, stride-1, padding-1 convolutions (Lavin & Gray,
+// "Fast Algorithms for Convolutional Neural Networks", 2016): each 2×2 output tile is
+//   Y = Aᵀ [ (G g Gᵀ) ⊙ (Bᵀ d B) ] A        (d the 4×4 input tile, g the 3×3 filter)
+// so the multiplications per tile and channel pair drop from 36 to 16 (2.25x fewer). The elementwise
+// products summed over input channels are, for each of the 16 tile positions ξ, a product
+// M_ξ [O, tiles] = U_ξ [O, C] · V_ξ [C, tiles], which runs on the register-blocked micro-kernel of
+// conv_simd.h. Eight images are processed together, one per SIMD lane, so every vector is full whatever
+// the plane size (ResNet-18's 4×4 layer4 included). core/cpu/conv.cpp uses it for y, and with the flipped,
+// transposed filters for dx, where the channel counts make the products deep enough (C, O ≥ 64).
+// Numerics: the transforms add a few float roundings; results differ from the direct sum by ~1e-6
+// relative (tests/test_conv_direct.cpp bounds it against f64).
+// Shape letters: C input and O output channels, H/W the plane (the same for input and output), T tiles.
+#pragma once
+#include <algorithm>
+#include <cstdint>
+#include <vector>
+
+#include "core/kernels_nn.h"
+
+namespace eg::cpu {
+
+class WinogradConv {
+ public:
+  // True when this build has the AVX2/FMA kernels, the convolution is a 3×3, stride-1, dilation-1,
+  // padding-1, one-group convolution, and Winograd measured faster than the direct kernel: at least 64
+  // input and output channels (deep enough products; with 16–32 the direct kernel wins), planes of at
+  // most 32×32 (the padded copy of 8 images stays a few MB), and a batch of at least 8 (a lane per image).
+  static bool applies(const kernels::Conv2dParams& p, int64_t N, int64_t C, int64_t O, int64_t H, int64_t W,
+                      int64_t KH, int64_t KW);
+
+  // w [O, C, 3, 3] as stored, or with `adjoint` a [C, O, 3, 3] tensor read as w[c, o, 2−kh, 2−kw] (the dx
+  // convolution, see conv_direct.h). b [O] or null.
+  WinogradConv(const float* w, const float* b, int64_t C, int64_t O, int64_t H, int64_t W, bool adjoint);
+
+  static constexpr int64_t kLanes = 8;  // images per call
+  int64_t scratch_size() const;
+  // x [nb, C, H, W] -> y [nb, O, H, W] for nb ≤ 8 images (missing lanes are computed on zeros).
+  void run(const float* x, int64_t nb, float* y, float* scratch) const;
+
+ private:
+  // Tiles per pass over steps 2–4: whole panels of 3 (simd::kPB), at most 48.
+  int64_t chunk() const { return std::min<int64_t>(48, (T_ + 2) / 3 * 3); }
+  int64_t C_, O_, H_, W_, TH_, TW_, T_, Hp_, Wp_;
+  std::vector<float> U_;     // [16][O/4][C][4]: G g Gᵀ, packed for the micro-kernel (zero past O)
+  std::vector<float> bias_;  // [O rounded up to 4]
+};
+
+}  // namespace eg::cpu
