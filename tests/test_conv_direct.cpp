@@ -1,6 +1,6 @@
 // test_conv_direct.cpp — the fast float convolutions that conv2d takes for f32 stride-1 layers: the
 // direct kernels (core/cpu/conv_direct.cpp: rows wider than 4) and Winograd F(2×2, 3×3)
-// (core/cpu/conv_winograd.cpp: 3×3, padding 1, ≥ 64 channels, planes up to 16×16, ≥ 8 images), against
+// (core/cpu/conv_winograd.cpp: 3×3, padding 1, ≥ 64 channels, planes up to 32×32, ≥ 8 images), against
 // the f64 im2col path (itself checked against the naive loops in test_ops_conv.cpp): forward, dx (the
 // flipped-weight adjoint) and dW, over the shapes that stress them — rows that are not a multiple of the
 // 8-wide vector, output channel counts that are not a multiple of the 4-channel block, one input channel,
@@ -40,8 +40,9 @@ TEST_CASE("conv direct: f32 direct and Winograd kernels equal the f64 im2col pat
       {{2, 2, 5, 10}, {4, 2, 3, 5}, 1, 2, true},      // non-square kernel and padding
       {{4, 16, 28, 28}, {16, 16, 3, 3}, 1, 1, false}, // Fashion-MNIST rows of 28, threaded
       {{4, 8, 16, 16}, {12, 8, 3, 3}, 1, 1, true},    // whole vectors, threaded
-      {{9, 64, 5, 7}, {68, 64, 3, 3}, 1, 1, true},    // Winograd y and dx: partial tiles, 8 + 1 images
-      {{8, 64, 4, 4}, {64, 64, 3, 3}, 1, 1, false},   // Winograd y and dx, dW on the im2col path (rows of 4)
+      {{9, 64, 5, 7}, {68, 64, 3, 3}, 1, 1, true},    // Winograd y, dx, dW: partial tiles, 8 + 1 images
+      {{8, 64, 4, 4}, {64, 64, 3, 3}, 1, 1, false},   // Winograd on rows of 4 (too narrow for direct)
+      {{8, 66, 6, 6}, {64, 66, 3, 3}, 1, 1, false},   // Winograd y and dx; C % 4 ≠ 0: direct dW
   };
   for (const auto& c : cases) {
     INFO("x ", shape_str(c.x), " w ", shape_str(c.w), " pad ", c.pad_h, "x", c.pad_w);

@@ -1,7 +1,8 @@
 // conv.cpp — CPU conv2d forward and backward. Two paths:
-// - Float stride-1 convolutions (the 3×3 layers of every ResNet) with rows wider than 4 use the direct
-//   kernels of conv_direct.h: y, dx (as the convolution of dy with the flipped, transposed weights) and
-//   dW, with no im2col and no GEMM.
+// - Float stride-1 convolutions (the 3×3 layers of every ResNet) use Winograd F(2×2, 3×3)
+//   (conv_winograd.h: 3×3, padding 1, ≥ 64 channels, batches of ≥ 8) or else, for rows wider than 4, the
+//   direct kernels of conv_direct.h: y, dx (as the convolution of dy with the flipped, transposed
+//   weights) and dW, with no im2col and no GEMM.
 // - Everything else (f64 for gradchecks, strides, dilation, groups, small planes) uses im2col + Eigen
 //   GEMM on row-major maps, per block of B images and group g (Cg = C/G input and Og = O/G output
 //   channels, K = Cg·KH·KW, P = OH·OW; B·P ≈ 256 so that small planes still make wide GEMMs):
@@ -151,8 +152,8 @@ template <class T> void col2im(T* col, const Geom& g, T* dx, int64_t ld) {
 // Runs f(n, scratch, thread) for every image: over OpenMP threads (one scratch buffer of `scratch_size`
 // each) when every thread gets an image and the work is worth it, else serially with Eigen free to
 // parallelize each GEMM. Thread ids are below max_threads(). The scratch is left uninitialized (every
-// user writes it whole before reading it). `dynamic` hands out images one at a time, so a thread that
-// the OS preempts (the cores are shared) does not hold up the others; only for f whose result does not
+// user writes it whole before reading it). Schedule::Dynamic hands out images one at a time, so a thread
+// the OS preempts (the cores are shared) does not hold up the others: only for an f whose result does not
 // depend on which thread ran which image.
 enum class Schedule { Static, Dynamic };
 template <class T, class F>
@@ -173,6 +174,38 @@ void for_each_image(int64_t N, int64_t scratch_size, int64_t cost_per_image, F f
     auto scratch = std::make_unique_for_overwrite<T[]>((size_t)scratch_size);
     for (int64_t n = 0; n < N; ++n) f(n, scratch.get(), 0);
   }
+}
+
+// total [size] = Σ_i acc(i, part, scratch) over items i in [0, items), where acc adds item i's
+// contribution into `part` (zeroed here). The items are split into a fixed number of contiguous chunks,
+// each summed in order into its own partial, and the partials are added in chunk order: the numbers do
+// not depend on which thread ran which chunk, so the chunks can be handed out dynamically (see
+// for_each_image). Up to 8 chunks, fewer when the partials would pass 16 MB, never fewer than threads.
+template <class T, class F>
+void chunked_sum(int64_t items, int64_t size, int64_t scratch_size, int64_t cost_per_item, F acc, T* total) {
+  const int64_t cap = std::max<int64_t>(1, (int64_t{16} << 20) / (size * (int64_t)sizeof(T)));
+  const int64_t chunks = std::min(items, std::max<int64_t>(std::min<int64_t>(8, cap), max_threads()));
+  std::vector<T> parts((size_t)(chunks * size), T(0));
+  for_each_image<T>(chunks, scratch_size, items / chunks * cost_per_item, [&](int64_t k, T* scratch, int) {
+    for (int64_t i = k * items / chunks; i < (k + 1) * items / chunks; ++i) acc(i, parts.data() + k * size, scratch);
+  }, Schedule::Dynamic);
+  parallel_for(size, [&](int64_t i) {
+    T s = 0;
+    for (int64_t k = 0; k < chunks; ++k) s += parts[(size_t)(k * size + i)];
+    total[i] = s;
+  }, chunks);
+}
+
+// db[o] = Σ_{n, p} dy[n, o, p], accumulated in double.
+template <class T> void bias_grad(const T* dy, const Geom& g, T* db) {
+  parallel_for(g.O, [&](int64_t o) {
+    double s = 0;
+    for (int64_t n = 0; n < g.N; ++n) {
+      const T* row = dy + (n * g.O + o) * g.P;
+      for (int64_t i = 0; i < g.P; ++i) s += row[i];
+    }
+    db[o] = (T)s;
+  }, g.N * g.P);
 }
 
 // Images per GEMM on the im2col path: enough that a block's B·OH·OW columns reach ~256. With one image
@@ -255,42 +288,36 @@ template <class T> void conv_backward_impl(const T* dy, const T* x, const T* w, 
       dx = nullptr;
       if (!dw && !db) return;
     }
-    // dW (and db) directly from dy and padded copies of x. The blocks of images are split into a fixed
-    // number of contiguous chunks, each summed in order into its own partial, and the partials are
-    // added in chunk order: the numbers do not depend on which thread ran which chunk, so the chunks can
-    // be handed out dynamically (see for_each_image). Up to 8 chunks, fewer when the partials would
-    // pass 16 MB, but never fewer than the threads.
-    if (!dx && DirectConv::applies(g.p, g.KH, g.KW, g.OW)) {
-      const DirectConvWeightGrad gw(g.C, g.O, g.H, g.W, g.KH, g.KW, g.p.pad_h, g.p.pad_w);
-      const int64_t wsize = g.O * g.K, B = gw.block(), blocks = (g.N + B - 1) / B;
-      const int64_t cap = std::max<int64_t>(1, (int64_t{16} << 20) / (wsize * (int64_t)sizeof(T)));
-      const int64_t chunks = std::min(blocks, std::max<int64_t>(std::min<int64_t>(8, cap), max_threads()));
-      std::vector<T> dw_part(dw ? (size_t)(chunks * wsize) : 0, T(0));
-      std::vector<double> db_part(db ? (size_t)(chunks * g.O) : 0, 0.0);
-      for_each_image<T>(chunks, gw.scratch_size(), blocks / chunks * B * g.O * g.K * g.P, [&](int64_t k, T* scratch, int) {
-        for (int64_t blk = k * blocks / chunks; blk < (k + 1) * blocks / chunks; ++blk) {
-          const int64_t n0 = blk * B, nb = std::min(B, g.N - n0);
-          if (dw) gw.accumulate(x + n0 * g.C * g.H * g.W, dy + n0 * g.O * g.P, nb, dw_part.data() + k * wsize, scratch);
-          if (db)
-            for (int64_t n = n0; n < n0 + nb; ++n)
-              for (int64_t o = 0; o < g.O; ++o) {
-                const T* row = dy + (n * g.O + o) * g.P;
-                double s = 0;
-                for (int64_t i = 0; i < g.P; ++i) s += row[i];
-                db_part[(size_t)(k * g.O + o)] += s;
-              }
-        }
-      }, Schedule::Dynamic);
-      for (int64_t i = 0; i < wsize && dw; ++i) {
-        T s = 0;
-        for (int64_t k = 0; k < chunks; ++k) s += dw_part[(size_t)(k * wsize + i)];
-        dw[i] = s;
+    // dW (and db) without im2col: by Winograd where it applies, else by the direct kernel, from blocks
+    // of images accumulated by chunked_sum.
+    if (!dx && (dw || db) && WinogradWeightGrad::applies(g.p, g.N, g.C, g.O, g.H, g.W, g.KH, g.KW)) {
+      if (dw) {
+        const WinogradWeightGrad gw(g.C, g.O, g.H, g.W);
+        const int64_t L = WinogradConv::kLanes;
+        std::vector<T> ghat((size_t)gw.ghat_size());
+        chunked_sum<T>((g.N + L - 1) / L, gw.ghat_size(), gw.scratch_size(), L * g.O * g.K * g.P,
+                       [&](int64_t grp, T* part, T* scratch) {
+                         const int64_t n0 = grp * L;
+                         gw.accumulate(x + n0 * g.C * g.H * g.W, dy + n0 * g.O * g.P, std::min(L, g.N - n0), part,
+                                       scratch);
+                       }, ghat.data());
+        gw.finish(ghat.data(), dw);
       }
-      for (int64_t o = 0; o < g.O && db; ++o) {
-        double s = 0;
-        for (int64_t k = 0; k < chunks; ++k) s += db_part[(size_t)(k * g.O + o)];
-        db[o] = (T)s;
+      if (db) bias_grad(dy, g, db);
+      return;
+    }
+    if (!dx && (dw || db) && DirectConv::applies(g.p, g.KH, g.KW, g.OW)) {
+      if (dw) {
+        const DirectConvWeightGrad gw(g.C, g.O, g.H, g.W, g.KH, g.KW, g.p.pad_h, g.p.pad_w);
+        const int64_t B = gw.block();
+        chunked_sum<T>((g.N + B - 1) / B, g.O * g.K, gw.scratch_size(), B * g.O * g.K * g.P,
+                       [&](int64_t blk, T* part, T* scratch) {
+                         const int64_t n0 = blk * B;
+                         gw.accumulate(x + n0 * g.C * g.H * g.W, dy + n0 * g.O * g.P, std::min(B, g.N - n0), part,
+                                       scratch);
+                       }, dw);
       }
+      if (db) bias_grad(dy, g, db);
       return;
     }
   }

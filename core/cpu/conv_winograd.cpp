@@ -15,11 +15,54 @@
 
 #include "core/check.h"
 #include "core/cpu/conv_simd.h"
+#include "core/cpu/cpu_kernels.h"
 
 namespace eg::cpu {
 
 using simd::kOB;
 using simd::kPB;
+
+#ifdef EG_DIRECT_CONV
+namespace {
+
+constexpr int64_t kL = WinogradConv::kLanes;
+
+// dst [C][Hp][Wp][8] = nb ≤ 8 images x [nb, C, H, W] interleaved by lane, placed `pad` rows and columns
+// in, zero elsewhere (and in the lanes past nb).
+void interleave(const float* x, int64_t nb, int64_t C, int64_t H, int64_t W, int64_t Hp, int64_t Wp, int64_t pad,
+                float* dst) {
+  std::fill(dst, dst + C * Hp * Wp * kL, 0.0f);
+  for (int64_t c = 0; c < C; ++c)
+    for (int64_t h = 0; h < H; ++h) {
+      float* row = dst + ((c * Hp + h + pad) * Wp + pad) * kL;
+      for (int64_t i = 0; i < nb; ++i) {
+        const float* src = x + ((i * C + c) * H + h) * W;
+        for (int64_t w = 0; w < W; ++w) row[w * kL + i] = src[w];
+      }
+    }
+}
+
+// v[ξ] = (Bᵀ d B)_ξ for the 4×4 tile of vectors whose top-left is d0 (rows Wp vectors apart).
+inline void input_transform(const float* d0, int64_t Wp, __m256 (&v)[16]) {
+  __m256 u[4][4];
+  for (int k = 0; k < 4; ++k) {  // u = Bᵀ d, column k
+    const __m256 r0 = _mm256_loadu_ps(d0 + (0 * Wp + k) * kL), r1 = _mm256_loadu_ps(d0 + (1 * Wp + k) * kL);
+    const __m256 r2 = _mm256_loadu_ps(d0 + (2 * Wp + k) * kL), r3 = _mm256_loadu_ps(d0 + (3 * Wp + k) * kL);
+    u[0][k] = _mm256_sub_ps(r0, r2);
+    u[1][k] = _mm256_add_ps(r1, r2);
+    u[2][k] = _mm256_sub_ps(r2, r1);
+    u[3][k] = _mm256_sub_ps(r1, r3);
+  }
+  for (int r = 0; r < 4; ++r) {  // v = u B, row r
+    v[r * 4 + 0] = _mm256_sub_ps(u[r][0], u[r][2]);
+    v[r * 4 + 1] = _mm256_add_ps(u[r][1], u[r][2]);
+    v[r * 4 + 2] = _mm256_sub_ps(u[r][2], u[r][1]);
+    v[r * 4 + 3] = _mm256_sub_ps(u[r][1], u[r][3]);
+  }
+}
+
+}  // namespace
+#endif
 
 bool WinogradConv::applies(const kernels::Conv2dParams& p, int64_t N, int64_t C, int64_t O, int64_t H, int64_t W,
                            int64_t KH, int64_t KW) {
@@ -42,7 +85,8 @@ WinogradConv::WinogradConv(const float* w, const float* b, int64_t C, int64_t O,
   const int64_t blocks = (O + kOB - 1) / kOB;
   U_.assign((size_t)(16 * blocks * C * kOB), 0.0f);
   bias_.assign((size_t)(blocks * kOB), 0.0f);
-  for (int64_t o = 0; o < O; ++o) {
+  // Up to 512·512·16 floats for ResNet-18's layer4: worth the threads.
+  parallel_for(O, [&](int64_t o) {
     if (b) bias_[(size_t)o] = b[o];
     for (int64_t c = 0; c < C; ++c) {
       double g[3][3], t[4][3];
@@ -62,7 +106,7 @@ WinogradConv::WinogradConv(const float* w, const float* b, int64_t C, int64_t O,
           U_[(size_t)((((r * 4 + k) * blocks + o / kOB) * C + c) * kOB + o % kOB)] = (float)u[k];
       }
     }
-  }
+  }, C * 50);
 }
 
 int64_t WinogradConv::scratch_size() const {
@@ -79,15 +123,7 @@ void WinogradConv::run(const float* x, int64_t nb, float* y, float* scratch) con
   const int64_t HW = H_ * W_, blocks = (O_ + kOB - 1) / kOB;
 
   // 1. Interleave the images by lane into zero-padded planes.
-  std::fill(x8, V, 0.0f);
-  for (int64_t c = 0; c < C_; ++c)
-    for (int64_t h = 0; h < H_; ++h) {
-      float* dst = x8 + ((c * Hp_ + h + 1) * Wp_ + 1) * kLanes;
-      for (int64_t i = 0; i < nb; ++i) {
-        const float* src = x + (i * C_ + c) * HW + h * W_;
-        for (int64_t w = 0; w < W_; ++w) dst[w * kLanes + i] = src[w];
-      }
-    }
+  interleave(x, nb, C_, H_, W_, Hp_, Wp_, 1, x8);
 
   // Steps 2–4 run over chunks of TC tiles, so that V and M stay in cache between the steps.
   for (int64_t t0 = 0; t0 < T_; t0 += TC) {
@@ -105,23 +141,10 @@ void WinogradConv::run(const float* x, int64_t nb, float* y, float* scratch) con
     for (int64_t c = 0; c < C_; ++c)
       for (int64_t t = 0; t < nt; ++t) {
         const int64_t ti = (t0 + t) / TW_, tj = (t0 + t) % TW_;
-        const float* d0 = x8 + ((c * Hp_ + 2 * ti) * Wp_ + 2 * tj) * kLanes;
-        __m256 u[4][4];
-        for (int k = 0; k < 4; ++k) {  // u = Bᵀ d, column k
-          const __m256 r0 = _mm256_loadu_ps(d0 + (0 * Wp_ + k) * kLanes), r1 = _mm256_loadu_ps(d0 + (1 * Wp_ + k) * kLanes);
-          const __m256 r2 = _mm256_loadu_ps(d0 + (2 * Wp_ + k) * kLanes), r3 = _mm256_loadu_ps(d0 + (3 * Wp_ + k) * kLanes);
-          u[0][k] = _mm256_sub_ps(r0, r2);
-          u[1][k] = _mm256_add_ps(r1, r2);
-          u[2][k] = _mm256_sub_ps(r2, r1);
-          u[3][k] = _mm256_sub_ps(r1, r3);
-        }
+        __m256 v16[16];
+        input_transform(x8 + ((c * Hp_ + 2 * ti) * Wp_ + 2 * tj) * kLanes, Wp_, v16);
         float* v = V + (((t / kPB) * C_ + c) * kPB + t % kPB) * kLanes;
-        for (int r = 0; r < 4; ++r) {  // V = u B, row r
-          _mm256_storeu_ps(v + (r * 4 + 0) * vxi, _mm256_sub_ps(u[r][0], u[r][2]));
-          _mm256_storeu_ps(v + (r * 4 + 1) * vxi, _mm256_add_ps(u[r][1], u[r][2]));
-          _mm256_storeu_ps(v + (r * 4 + 2) * vxi, _mm256_sub_ps(u[r][2], u[r][1]));
-          _mm256_storeu_ps(v + (r * 4 + 3) * vxi, _mm256_sub_ps(u[r][1], u[r][3]));
-        }
+        for (int xi = 0; xi < 16; ++xi) _mm256_storeu_ps(v + xi * vxi, v16[xi]);
       }
 
     // 3. M_ξ = U_ξ · V_ξ: blocks of 4 output channels × one panel of 3 tiles, summed over C. The panel
@@ -166,6 +189,140 @@ void WinogradConv::run(const float* x, int64_t nb, float* y, float* scratch) con
 #else
   ENGINE_FAIL("conv2d (winograd): this build has no AVX2/FMA kernels (WinogradConv::applies is false)");
 #endif
+}
+
+// ---- weight gradient ----
+
+bool WinogradWeightGrad::applies(const kernels::Conv2dParams& p, int64_t N, int64_t C, int64_t O, int64_t H,
+                                 int64_t W, int64_t KH, int64_t KW) {
+  // On 32×32 planes the direct dW kernel measured as fast (its one product per image is deep already).
+  return WinogradConv::applies(p, N, C, O, H, W, KH, KW) && C % 4 == 0 && O % 2 == 0 && H * W <= 256;
+}
+
+WinogradWeightGrad::WinogradWeightGrad(int64_t C, int64_t O, int64_t H, int64_t W) : C_(C), O_(O), H_(H), W_(W) {
+  ENGINE_CHECK(H >= 1 && W >= 1 && C % 4 == 0 && O % 2 == 0, "conv2d backward (winograd): unsupported ", C, " -> ",
+               O, " channels on ", H, "x", W);
+  TH_ = (H + 1) / 2;
+  TW_ = (W + 1) / 2;
+  T_ = TH_ * TW_;
+  Hp_ = 2 * TH_ + 2;
+  Wp_ = 2 * TW_ + 2;
+}
+
+int64_t WinogradWeightGrad::scratch_size() const {
+  // x8 padded, dy8 [O][2·TH][2·TW][8], then V [16][C][chunk][8] and Ŷ [16][O][chunk][8].
+  return WinogradConv::kLanes * (C_ * Hp_ * Wp_ + O_ * 4 * T_ + 16 * (C_ + O_) * chunk());
+}
+
+#ifdef EG_DIRECT_CONV
+namespace {
+
+// The 8 lane sums of a[0..7], in order, as one vector.
+inline __m256 hsum8(const __m256 (&a)[8]) {
+  const __m256 t0 = _mm256_hadd_ps(a[0], a[1]), t1 = _mm256_hadd_ps(a[2], a[3]);
+  const __m256 t2 = _mm256_hadd_ps(a[4], a[5]), t3 = _mm256_hadd_ps(a[6], a[7]);
+  const __m256 u0 = _mm256_hadd_ps(t0, t1), u1 = _mm256_hadd_ps(t2, t3);
+  return _mm256_add_ps(_mm256_permute2f128_ps(u0, u1, 0x20), _mm256_permute2f128_ps(u0, u1, 0x31));
+}
+
+// g[j][k] += Σ_t Σ_lanes y[j][t] · v[k][t] for 2 output and 4 input channels over n tiles: y[j], v[k] point
+// at rows of n vectors. 8 accumulators, 6 loads per 8 FMAs; one hsum8 at the end.
+inline void grad_block(const float* const (&y)[2], const float* const (&v)[4], int64_t n, float* g0, float* g1) {
+  __m256 acc[8];
+  for (auto& a : acc) a = _mm256_setzero_ps();
+  for (int64_t t = 0; t < n * kL; t += kL) {
+    __m256 yv[2], vv[4];
+    for (int j = 0; j < 2; ++j) {
+      yv[j] = _mm256_loadu_ps(y[j] + t);
+      __asm__("" : "+x"(yv[j]));  // loaded once (see simd::compute_block)
+    }
+    for (int k = 0; k < 4; ++k) {
+      vv[k] = _mm256_loadu_ps(v[k] + t);
+      __asm__("" : "+x"(vv[k]));
+    }
+    for (int j = 0; j < 2; ++j)
+      for (int k = 0; k < 4; ++k) acc[j * 4 + k] = _mm256_fmadd_ps(yv[j], vv[k], acc[j * 4 + k]);
+  }
+  const __m256 s = hsum8(acc);
+  _mm_storeu_ps(g0, _mm_add_ps(_mm_loadu_ps(g0), _mm256_castps256_ps128(s)));
+  _mm_storeu_ps(g1, _mm_add_ps(_mm_loadu_ps(g1), _mm256_extractf128_ps(s, 1)));
+}
+
+}  // namespace
+#endif
+
+void WinogradWeightGrad::accumulate(const float* x, const float* dy, int64_t nb, float* ghat, float* scratch) const {
+#ifdef EG_DIRECT_CONV
+  ENGINE_CHECK(nb >= 1 && nb <= WinogradConv::kLanes, "conv2d backward (winograd): ", nb, " images, expected 1 to ", WinogradConv::kLanes);
+  const int64_t TC = chunk(), Hq = 2 * TH_, Wq = 2 * TW_;
+  float* x8 = scratch;
+  float* dy8 = x8 + WinogradConv::kLanes * C_ * Hp_ * Wp_;
+  float* V = dy8 + WinogradConv::kLanes * O_ * Hq * Wq;
+  float* Y = V + WinogradConv::kLanes * 16 * C_ * TC;
+  interleave(x, nb, C_, H_, W_, Hp_, Wp_, 1, x8);
+  interleave(dy, nb, O_, H_, W_, Hq, Wq, 0, dy8);  // zero past an odd edge: those outputs do not exist
+  for (int64_t t0 = 0; t0 < T_; t0 += TC) {
+    const int64_t nt = std::min(TC, T_ - t0);
+    const int64_t vxi = C_ * nt * WinogradConv::kLanes, yxi = O_ * nt * WinogradConv::kLanes;  // strides between ξ planes
+    for (int64_t t = 0; t < nt; ++t) {
+      const int64_t ti = (t0 + t) / TW_, tj = (t0 + t) % TW_;
+      for (int64_t c = 0; c < C_; ++c) {  // V = Bᵀ d B
+        __m256 v16[16];
+        input_transform(x8 + ((c * Hp_ + 2 * ti) * Wp_ + 2 * tj) * WinogradConv::kLanes, Wp_, v16);
+        for (int xi = 0; xi < 16; ++xi) _mm256_storeu_ps(V + xi * vxi + (c * nt + t) * WinogradConv::kLanes, v16[xi]);
+      }
+      for (int64_t o = 0; o < O_; ++o) {  // Ŷ = A dy Aᵀ, A = [1 0; 1 1; 1 −1; 0 −1]
+        const float* d = dy8 + ((o * Hq + 2 * ti) * Wq + 2 * tj) * WinogradConv::kLanes;
+        const __m256 d00 = _mm256_loadu_ps(d), d01 = _mm256_loadu_ps(d + WinogradConv::kLanes);
+        const __m256 d10 = _mm256_loadu_ps(d + Wq * WinogradConv::kLanes), d11 = _mm256_loadu_ps(d + (Wq + 1) * WinogradConv::kLanes);
+        const __m256 z[4][2] = {{d00, d01},
+                                {_mm256_add_ps(d00, d10), _mm256_add_ps(d01, d11)},
+                                {_mm256_sub_ps(d00, d10), _mm256_sub_ps(d01, d11)},
+                                {_mm256_sub_ps(_mm256_setzero_ps(), d10), _mm256_sub_ps(_mm256_setzero_ps(), d11)}};
+        float* yo = Y + (o * nt + t) * WinogradConv::kLanes;
+        for (int r = 0; r < 4; ++r) {
+          _mm256_storeu_ps(yo + (r * 4 + 0) * yxi, z[r][0]);
+          _mm256_storeu_ps(yo + (r * 4 + 1) * yxi, _mm256_add_ps(z[r][0], z[r][1]));
+          _mm256_storeu_ps(yo + (r * 4 + 2) * yxi, _mm256_sub_ps(z[r][0], z[r][1]));
+          _mm256_storeu_ps(yo + (r * 4 + 3) * yxi, _mm256_sub_ps(_mm256_setzero_ps(), z[r][1]));
+        }
+      }
+    }
+    // ĝ_ξ += Ŷ_ξ · V_ξᵀ over the chunk's tiles and lanes.
+    for (int64_t xi = 0; xi < 16; ++xi)
+      for (int64_t o = 0; o < O_; o += 2)
+        for (int64_t c = 0; c < C_; c += 4) {
+          const float* const yr[2] = {Y + xi * yxi + o * nt * WinogradConv::kLanes, Y + xi * yxi + (o + 1) * nt * WinogradConv::kLanes};
+          const float* const vr[4] = {V + xi * vxi + c * nt * WinogradConv::kLanes, V + xi * vxi + (c + 1) * nt * WinogradConv::kLanes,
+                                      V + xi * vxi + (c + 2) * nt * WinogradConv::kLanes, V + xi * vxi + (c + 3) * nt * WinogradConv::kLanes};
+          float* g = ghat + (xi * O_ + o) * C_ + c;
+          grad_block(yr, vr, nt, g, g + C_);
+        }
+  }
+#else
+  ENGINE_FAIL("conv2d backward (winograd): this build has no AVX2/FMA kernels");
+#endif
+}
+
+void WinogradWeightGrad::finish(const float* ghat, float* dw) const {
+  // dw = Gᵀ ĝ G with Gᵀ = [1 ½ ½ 0; 0 ½ −½ 0; 0 ½ ½ 1].
+  parallel_for(O_, [&](int64_t o) {
+    for (int64_t c = 0; c < C_; ++c) {
+      double g[4][4], h[3][4];
+      for (int xi = 0; xi < 16; ++xi) g[xi / 4][xi % 4] = ghat[(xi * O_ + o) * C_ + c];
+      for (int k = 0; k < 4; ++k) {
+        h[0][k] = g[0][k] + 0.5 * (g[1][k] + g[2][k]);
+        h[1][k] = 0.5 * (g[1][k] - g[2][k]);
+        h[2][k] = 0.5 * (g[1][k] + g[2][k]) + g[3][k];
+      }
+      float* out = dw + (o * C_ + c) * 9;
+      for (int r = 0; r < 3; ++r) {
+        out[r * 3 + 0] = (float)(h[r][0] + 0.5 * (h[r][1] + h[r][2]));
+        out[r * 3 + 1] = (float)(0.5 * (h[r][1] - h[r][2]));
+        out[r * 3 + 2] = (float)(0.5 * (h[r][1] + h[r][2]) + h[r][3]);
+      }
+    }
+  }, C_ * 16);
 }
 
 }  // namespace eg::cpu

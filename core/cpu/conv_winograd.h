@@ -45,4 +45,29 @@ class WinogradConv {
   std::vector<float> bias_;  // [O rounded up to 4]
 };
 
+// dW of the same convolutions by the adjoint of the Winograd form: with the output gradient of a tile
+// mapped back, Ŷ = A dy Aᵀ (4×4), and the input tile V = Bᵀ d B as above, the filter gradient is
+//   dW[o, c] = Gᵀ ( Σ_{images, tiles} Ŷ[o] ⊙ V[c] ) G,
+// i.e. 16 products ĝ_ξ [O, C] = Σ Ŷ_ξ [O, tiles·8] · V_ξ [C, tiles·8]ᵀ accumulated in the transformed
+// domain, and one small transform at the end. Used for planes up to 16×16 (on 32×32 the direct dW kernel
+// is as fast); needs C % 4 = 0 and O % 2 = 0 besides WinogradConv::applies. Its products have only
+// (tiles of one 8-image group) terms per horizontal sum, which is what limits it on 4×4 planes.
+class WinogradWeightGrad {
+ public:
+  static bool applies(const kernels::Conv2dParams& p, int64_t N, int64_t C, int64_t O, int64_t H, int64_t W,
+                      int64_t KH, int64_t KW);
+  WinogradWeightGrad(int64_t C, int64_t O, int64_t H, int64_t W);
+  int64_t scratch_size() const;
+  // Floats of a ĝ accumulator: [16][O][C].
+  int64_t ghat_size() const { return 16 * O_ * C_; }
+  // ghat += the contribution of nb ≤ 8 images x [nb, C, H, W], dy [nb, O, H, W].
+  void accumulate(const float* x, const float* dy, int64_t nb, float* ghat, float* scratch) const;
+  // dw [O, C, 3, 3] = Gᵀ ĝ G.
+  void finish(const float* ghat, float* dw) const;
+
+ private:
+  int64_t chunk() const { return std::min<int64_t>(48, T_); }
+  int64_t C_, O_, H_, W_, TH_, TW_, T_, Hp_, Wp_;
+};
+
 }  // namespace eg::cpu
