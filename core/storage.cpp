@@ -1,31 +1,19 @@
-// storage.cpp — host allocation (64-byte aligned) and the device-neutral copy/zero helpers.
+// storage.cpp — Storage over the caching allocator, and the device-neutral copy/zero helpers.
 #include "core/storage.h"
 
 #include <cstdlib>
 #include <cstring>
 
+#include "core/allocator.h"
 #include "core/check.h"
 #include "core/cuda/runtime.h"
 
 namespace eg {
 
-Storage::Storage(size_t nbytes, Device device) : ptr_(nullptr, Deleter{device}), nbytes_(nbytes), device_(device) {
-  size_t n = nbytes == 0 ? 64 : (nbytes + 63) / 64 * 64;
-  void* p = nullptr;
-  if (device == Device::CPU) {
-    p = std::aligned_alloc(64, n);
-    ENGINE_CHECK(p, "Storage: out of host memory allocating ", nbytes, " bytes");
-  } else {
-    p = cuda::device_alloc(n);
-  }
-  ptr_.reset(p);
-}
+Storage::Storage(size_t nbytes, Device device)
+    : ptr_(memory::allocate(nbytes, device), Deleter{device, nbytes}), nbytes_(nbytes), device_(device) {}
 
-void Storage::Deleter::operator()(void* p) const {
-  if (!p) return;
-  if (device == Device::CPU) std::free(p);
-  else cuda::device_free(p);
-}
+void Storage::Deleter::operator()(void* p) const { memory::release(p, nbytes, device); }
 
 void copy_bytes(void* dst, Device dst_dev, const void* src, Device src_dev, size_t nbytes) {
   if (nbytes == 0) return;

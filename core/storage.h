@@ -1,5 +1,6 @@
-// storage.h — a reference-counted, 64-byte-aligned block of bytes on one device. The deleter knows the
-// device, so a Storage is freed the right way wherever the last reference drops.
+// storage.h — a reference-counted, 64-byte-aligned block of bytes on one device, from the caching
+// allocator (core/allocator.h). The deleter knows the device and size, so a Storage goes back to the
+// right cache wherever the last reference drops.
 #pragma once
 #include <cstddef>
 #include <memory>
@@ -20,6 +21,7 @@ class Storage {
  private:
   struct Deleter {
     Device device;
+    size_t nbytes;
     void operator()(void* p) const;
   };
   std::unique_ptr<void, Deleter> ptr_;

@@ -61,7 +61,7 @@ TEST_CASE("autograd: NoGradGuard and detach record nothing") {
   CHECK(exp(x).requires_grad());
 }
 
-TEST_CASE("autograd: the graph is freed after backward; a second backward says so") {
+TEST_CASE("autograd: the graph is freed after backward, a second backward says so") {
   Tensor x = rnd({3}, 1);
   Tensor y = sum(exp(x));
   std::weak_ptr<autograd::Node> node = y.grad_fn();

@@ -10,7 +10,7 @@
 using namespace eg;
 namespace fs = std::filesystem;
 
-TEST_CASE("cb: variants map to the spec's runs; bad names and betas are rejected") {
+TEST_CASE("cb: variants map to the spec's runs, bad names and betas are rejected") {
   auto v = cb::make_variant("softmax", 0.9999, 1.0);
   CHECK(v.beta == 0);  // plain softmax = CB with beta 0
   CHECK(cb::make_variant("cb_focal", 0.999, 2.0).gamma == 2.0);

@@ -52,7 +52,7 @@ TEST_CASE("loss class_balanced: weight test vectors of cb.md §2 (FMNIST-LT, mu 
   CHECK(std::accumulate(a.begin(), a.end(), 0.0) == doctest::Approx(10.0).epsilon(1e-12));
 }
 
-TEST_CASE("loss class_balanced: an empty class gets weight 0, the rest still sum to K; bad input is loud") {
+TEST_CASE("loss class_balanced: an empty class gets weight 0, the rest still sum to K, bad input is loud") {
   for (double beta : {0.0, 0.5, 0.999, 1.0}) {
     auto a = class_balanced_weights({100, 0, 10}, beta);
     CHECK(a[1] == 0.0);
@@ -120,7 +120,7 @@ GRADCHECK_TEST("loss focal: softmax focal (M2m / LDAM-DRW form, weights inside)"
   }
 }
 
-TEST_CASE("loss focal: γ = 0 reduces to the plain losses; softmax focal value by hand") {
+TEST_CASE("loss focal: γ = 0 reduces to the plain losses, softmax focal value by hand") {
   Tensor z = rnd({3, 4}, 1, -2, 2).detach();
   Tensor y = labels({0, 3, 1});
   Tensor a = f64({1, 1, 1, 1});
@@ -180,7 +180,7 @@ TEST_CASE("loss class_balanced: loss arguments are checked loudly") {
   CHECK_THROWS_WITH_AS(sigmoid_focal_loss(z, zeros({2, 3}, {DType::F64}), -1.0), doctest::Contains("gamma"), eg::Error);
 }
 
-TEST_CASE("loss ldam: margins ∝ n^(-1/4) with max = max_m; DRW weights switch at the start epoch") {
+TEST_CASE("loss ldam: margins ∝ n^(-1/4) with max = max_m, DRW weights switch at the start epoch") {
   auto m = ldam_margins({625, 81, 16, 1}, 0.5, DType::F64).to_vector<double>();
   // n^(-1/4) = 1/5, 1/3, 1/2, 1  ->  scaled so the max (n = 1) is 0.5.
   CHECK(m[0] == doctest::Approx(0.1));
@@ -194,7 +194,7 @@ TEST_CASE("loss ldam: margins ∝ n^(-1/4) with max = max_m; DRW weights switch 
   check_weights(after, class_balanced_weights(kFmnist100, 0.999), 1e-12);
 }
 
-TEST_CASE("loss ldam: zero margins at s = 1 give plain CE; the margin lowers only the label's logit") {
+TEST_CASE("loss ldam: zero margins at s = 1 give plain CE, the margin lowers only the label's logit") {
   Tensor z = rnd({4, 3}, 1, -1, 1).detach();
   Tensor y = labels({0, 2, 1, 1});
   Tensor zero_m = zeros({3}, {DType::F64});

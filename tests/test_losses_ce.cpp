@@ -177,7 +177,7 @@ GRADCHECK_TEST("loss: kl_div (input and target, every reduction, log_target)", O
              {rnd({3, 4}, 3, -3, -0.1), rnd({3, 4}, 4, -3, -0.1)});
 }
 
-GRADCHECK_TEST("loss: hinton_kd_loss (student side; teacher detached)", OK::LogSoftmax) {
+GRADCHECK_TEST("loss: hinton_kd_loss (student side, teacher detached)", OK::LogSoftmax) {
   Tensor teacher = rnd({4, 5}, 9, -3, 3).detach();
   for (double T : {1.0, 4.0})
     check_grad([&](auto& v) { return hinton_kd_loss(v[0], teacher, T); }, {rnd({4, 5}, 1, -3, 3)});

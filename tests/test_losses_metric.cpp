@@ -259,7 +259,7 @@ TEST_CASE("loss rkd: autograd gradients equal the hand-derived formulas of rkd.m
   }
 }
 
-TEST_CASE("loss rkd: invariant to scaling, translation and rotation; zero when S = c·T") {
+TEST_CASE("loss rkd: invariant to scaling, translation and rotation, zero when S = c·T") {
   Tensor t = rnd({6, 2}, 1).detach(), s = rnd({6, 2}, 2).detach();
   double th = 0.7;
   Tensor rot = from_vector(std::vector<double>{std::cos(th), -std::sin(th), std::sin(th), std::cos(th)}, {2, 2});

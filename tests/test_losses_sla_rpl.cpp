@@ -35,7 +35,7 @@ TEST_CASE("loss sla: joint labels y·M + j follow the sample-major row layout b�
   CHECK(sla_loss(mat(L, B * M), y, M).item() < 1e-20);  // every row puts its mass on its joint label
 }
 
-TEST_CASE("loss sla: single inference keeps the t_0 columns; aggregation averages the own-transformation columns") {
+TEST_CASE("loss sla: single inference keeps the t_0 columns, aggregation averages the own-transformation columns") {
   const int64_t B = 1, M = 2, N = 3;
   // L[b, j, k, j'] = 10·j + k + 100·j' (+ a disagreement planted below), rows b·M + j, columns k·M + j'.
   std::vector<double> L((size_t)(B * M * N * M));
@@ -93,7 +93,7 @@ TEST_CASE("loss sla: no gradient reaches the SD target, and T²·KL = 0 when q =
         doctest::Approx(parts.sla.item() + 0.5 * parts.ce.item() + parts.kd.item()).epsilon(1e-12));
 }
 
-TEST_CASE("loss sla: finite at logits ±1e4 and for a batch of one; layout errors are loud") {
+TEST_CASE("loss sla: finite at logits ±1e4 and for a batch of one, layout errors are loud") {
   for (DType dt : {DType::F32, DType::F64}) {
     std::vector<double> big(4 * 4);
     for (size_t i = 0; i < big.size(); ++i) big[i] = (i % 3 == 0) ? 1e4 : -1e4;
@@ -133,7 +133,7 @@ TEST_CASE("loss rpl: test vectors of rpl.md §2 (f = [1, 2], points [0, 0] and [
   CHECK(max(arpl.logits, 1).item() == doctest::Approx(2.5));
 }
 
-TEST_CASE("loss rpl: M > 1 uses the class's own M points; per-class radius R_y; the shared R is one scalar") {
+TEST_CASE("loss rpl: M > 1 uses the class's own M points, per-class radius R_y, the shared R is one scalar") {
   // K = 2 classes, M = 2 points each (class-major rows): class 0 -> rows 0, 1; class 1 -> rows 2, 3.
   Tensor f = mat({0, 0}, 1), P = mat({1, 0, 0, 3, 2, 2, 0, 1}, 4), y = labels({1});
   // Point distances ||f − p||²/D = [0.5, 4.5, 4, 0.5]; class distances = [2.5, 2.25].

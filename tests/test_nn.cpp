@@ -8,6 +8,7 @@
 
 #include "core/safetensors.h"
 #include "nn/nn.h"
+#include "nn/models/convnet.h"
 #include "tests/test_util.h"
 
 using namespace eg;
@@ -45,6 +46,27 @@ TEST_CASE("nn: resnet18/34/50 have torchvision's names and parameter counts") {
   CHECK_THROWS_WITH_AS(make_model({"resnet99", 3, 10}, g), doctest::Contains("unknown model 'resnet99' (known: resnet20"), eg::Error);
 }
 
+TEST_CASE("nn: ConvNet pool head: P×P average-pooled features, fc sized to match") {
+  Generator g(0);
+  nn::ModelSpec spec{"convnet", 1, 10, "cifar", {4, 8, 6}};
+  auto gap = make_model(spec, g);
+  CHECK(gap->feature_dim() == 6);
+  spec.pool = 7;
+  auto m = make_model(spec, g);
+  CHECK(m->feature_dim() == 6 * 49);
+  CHECK(m->fc->weight.shape() == Shape{10, 6 * 49});
+  m->eval();
+  Tensor x = randn({3, 1, 28, 28}, g);
+  Tensor f = m->features(x);
+  CHECK(f.shape() == Shape{3, 6 * 49});
+  // 28 -> 14 -> 7: pooling a 7×7 map to 7×7 is the identity, so features are the flattened body output.
+  auto& cn = dynamic_cast<nn::ConvNet&>(*m);
+  CHECK_CLOSE(f, flatten(cn.body->forward(x), 1), 0, 0);
+  CHECK(m->forward(x).shape() == Shape{3, 10});
+  spec.pool = 0;
+  CHECK_THROWS_WITH_AS(make_model(spec, g), doctest::Contains("pool size must be >= 1"), eg::Error);
+}
+
 TEST_CASE("nn: load_state_dict lists missing, unexpected and mis-shaped keys") {
   Generator g(0);
   Linear a(3, 2, true, g);
@@ -64,7 +86,7 @@ TEST_CASE("nn: load_state_dict lists missing, unexpected and mis-shaped keys") {
   CHECK(a.weight.at({1, 2}) == 1);
 }
 
-TEST_CASE("nn: train/eval recurse; zero_grad clears; Sequential names children 0, 1, ...") {
+TEST_CASE("nn: train/eval recurse, zero_grad clears, Sequential names children 0, 1, ...") {
   Generator g(0);
   auto seq = std::make_shared<Sequential>(std::initializer_list<ModulePtr>{
       std::make_shared<Linear>(4, 3, true, g), std::make_shared<ReLU>(), std::make_shared<Linear>(3, 2, false, g)});
@@ -145,7 +167,7 @@ TEST_CASE("schedule: step, multistep, cosine, warm-up (CB's schedule)") {
   CHECK(w.factor(100) == 1);
 }
 
-TEST_CASE("checkpoint: weights and training state round-trip; corrupt files are rejected") {
+TEST_CASE("checkpoint: weights and training state round-trip, corrupt files are rejected") {
   namespace fs = std::filesystem;
   auto dir = fs::temp_directory_path() / "eg_test_ckpt";
   fs::create_directories(dir);

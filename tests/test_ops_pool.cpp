@@ -49,7 +49,7 @@ GRADCHECK_TEST("adaptive_avg_pool2d: global, uneven bins, more bins than rows", 
   check_grad([](auto& v) { return adaptive_avg_pool2d(v[0], 4, 4); }, {rnd({1, 1, 3, 3}, 3)});
 }
 
-TEST_CASE("max_pool2d: ties pick the first maximum; indices; padding never wins") {
+TEST_CASE("max_pool2d: ties pick the first maximum, indices, padding never wins") {
   // Window [[1, 3], [3, 2]]: the first 3 (flat index 1) takes the whole gradient.
   Tensor x = tensor({1, 3, 3, 2}, {1, 1, 2, 2}).requires_grad_();
   Tensor y = max_pool2d(x, 2, 2);

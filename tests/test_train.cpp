@@ -68,6 +68,20 @@ TEST_CASE("train: train_erm learns tiny data and writes config, log, metrics, ch
   CHECK(cfg["trainer"] == "train_erm");
 }
 
+TEST_CASE("train: --val-per-class evaluates on held-out train images, never the test set") {
+  if (!have_binary("train_erm")) return;
+  TinyRun t("val");
+  REQUIRE(test::run_cmd(t.erm("v", "--val-per-class 20 --pool 2")) == 0);
+  auto cfg = test::read_json((t.root / "v" / "config.json").string());
+  CHECK(cfg["resolved"]["eval_split"] == "val");
+  CHECK(cfg["val-per-class"] == "20");
+  CHECK(t.final_metric("v", "test_acc") > 0.5);
+  REQUIRE(test::run_cmd(t.erm("t", "")) == 0);
+  CHECK(test::read_json((t.root / "t" / "config.json").string())["resolved"]["eval_split"] == "test");
+  // More held-out images than a class has: one clear error.
+  CHECK(test::run_cmd(t.erm("bad", "--val-per-class 1000")) != 0);
+}
+
 TEST_CASE("train: SIGKILL mid-epoch, then --resume, gives the uninterrupted run's metrics") {
   if (!have_binary("train_erm")) return;
   TinyRun t("kill");
@@ -89,7 +103,7 @@ TEST_CASE("train: SIGKILL mid-epoch, then --resume, gives the uninterrupted run'
   CHECK(log_lines("killed") == log_lines("full"));  // the log has each epoch once
 }
 
-TEST_CASE("train: Ctrl-C mid-epoch saves a checkpoint; --resume continues exactly") {
+TEST_CASE("train: Ctrl-C mid-epoch saves a checkpoint, --resume continues exactly") {
   if (!have_binary("train_erm")) return;
   TinyRun t("sigint");
   REQUIRE(test::run_cmd(t.erm("full", "")) == 0);

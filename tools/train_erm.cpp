@@ -1,6 +1,6 @@
 // train_erm.cpp — build/bin/train_erm: plain empirical-risk minimization (cross-entropy) with any
 // backbone on Fashion-MNIST, MNIST, CIFAR-10/100 or an image folder. --quick: a small ConvNet on
-// Fashion-MNIST (>= 90% test accuracy in minutes on 2 cores). Default: ResNet-32, SGD 0.1 (momentum 0.9,
+// Fashion-MNIST, 6 epochs (>= 90% test accuracy in about 2 minutes on 2 cores). Default: ResNet-32, SGD 0.1 (momentum 0.9,
 // wd 5e-4), lr x0.1 at 50% and 75% of the epochs.
 #include <cstdio>
 
@@ -17,7 +17,7 @@ int main(int argc, char** argv) {
   std::string dataset = "fashion-mnist", schedule = "multistep";
   nn::ModelSpec spec;
   spec.name = "resnet32";
-  int64_t epochs = 40, batch = 128, image_size = 32, padding = 4;
+  int64_t epochs = 15, batch = 128, image_size = 32, padding = 4;
   double lr = 0.1, momentum = 0.9, wd = 5e-4, warmup = 0, gamma = 0.1;
   std::vector<double> milestones;
   bool no_augment = false, nesterov = false;
@@ -28,6 +28,8 @@ int main(int argc, char** argv) {
   app.add_option("--dataset", dataset, datasets)->capture_default_str()->check(CLI::IsMember(dataset_names()));
   app.add_option("--model", spec.name, models)->capture_default_str()->check(CLI::IsMember(nn::model_names()));
   app.add_option("--widths", spec.widths, "convnet widths (default 16 32 64)");
+  app.add_option("--pool", spec.pool, "convnet: average-pool the last feature map to PxP before fc (1 = global)")
+      ->capture_default_str()->check(CLI::PositiveNumber);
   app.add_option("--stem", spec.stem, "resnet18/34/50 stem: cifar|imagenet")->capture_default_str()
       ->check(CLI::IsMember({"cifar", "imagenet"}));
   app.add_option("--epochs", epochs, "training epochs")->capture_default_str()->check(CLI::NonNegativeNumber);
@@ -47,21 +49,26 @@ int main(int argc, char** argv) {
 
   return run_main(app, argc, argv, [&] {
     if (common.quick) {
-      // A small ConvNet on Fashion-MNIST for a few epochs: >= 90% test accuracy in minutes on 2 cores.
+      // A small ConvNet on Fashion-MNIST: >= 90% test accuracy in a few minutes on 2 cores. Chosen on a
+      // validation split (--val-per-class 500, seed 0; the test set was not looked at): flattening the 7×7
+      // map (--pool 7) beat global average pooling (with flips: 90.4% after 6 epochs vs 90.1% after 8), and
+      // in 6 epochs augmentation only slows the fit (flip 90.4%, flip + 2-px crops 87.9%, none 91.1%).
       dataset = "fashion-mnist";
       spec.name = "convnet";
       if (spec.widths.empty()) spec.widths = {16, 32, 64};
-      if (app.count("--epochs") == 0) epochs = 4;
+      if (app.count("--pool") == 0) spec.pool = 7;
+      if (app.count("--epochs") == 0) epochs = 6;
       if (app.count("--schedule") == 0) schedule = "cosine";
-      // Flip only: with random crops a 4-epoch run underfits (train accuracy 87.5% after 4 epochs).
-      if (app.count("--crop-padding") == 0) padding = 0;
+      if (app.count("--no-augment") == 0 && app.count("--crop-padding") == 0) no_augment = true;
     }
     Device dev = apply_common_flags(common);
     DatasetBundle data = load_dataset(dataset, common.data_dir, image_size);
+    if (common.val_per_class > 0) hold_out_validation(data, common.val_per_class, /*seed=*/12345);
     RunDir run(common.out);
     Json config = flags_json(app);
     config["trainer"] = "train_erm";
-    config["resolved"] = {{"dataset", dataset}, {"model", spec.name}, {"epochs", epochs}, {"schedule", schedule}};
+    config["resolved"] = {{"dataset", dataset}, {"model", spec.name}, {"epochs", epochs}, {"schedule", schedule},
+                          {"eval_split", data.eval_split}};
     run.write_config(config);
 
     ClassifyConfig cfg;
@@ -98,8 +105,8 @@ int main(int argc, char** argv) {
     cfg.debug_kill_after_steps = common.debug_kill_after_steps;
     cfg.debug_interrupt_after_steps = common.debug_interrupt_after_steps;
     cfg.metadata["config"] = config.dump();
-    std::fprintf(stderr, "train_erm: %s on %s (%ld train / %ld test images), %ld epochs, out %s\n", spec.name.c_str(),
-                 dataset.c_str(), (long)data.train.n, (long)data.test.n, (long)epochs, run.dir().c_str());
+    std::fprintf(stderr, "train_erm: %s on %s (%ld train / %ld %s images), %ld epochs, out %s\n", spec.name.c_str(),
+                 dataset.c_str(), (long)data.train.n, (long)data.test.n, data.eval_split.c_str(), (long)epochs, run.dir().c_str());
     ClassifyResult r = train_classifier(data, cfg);
     if (r.interrupted) return 130;
     RunRecord rec;
@@ -109,8 +116,8 @@ int main(int argc, char** argv) {
     for (auto& [k, v] : r.metrics) rec.metrics[k] = v;
     rec.wall_s = r.wall_s;
     run.record(rec);
-    std::printf("train_erm: %s on %s: test accuracy %.4f (balanced %.4f) after %ld epochs in %.1f s; results in %s\n",
-                spec.name.c_str(), dataset.c_str(), r.metrics["test_acc"], r.metrics["balanced_acc"], (long)epochs,
+    std::printf("train_erm: %s on %s: %s accuracy %.4f (balanced %.4f) after %ld epochs in %.1f s; results in %s\n",
+                spec.name.c_str(), dataset.c_str(), data.eval_split.c_str(), r.metrics["test_acc"], r.metrics["balanced_acc"], (long)epochs,
                 r.wall_s, run.dir().c_str());
     return 0;
   });

@@ -19,6 +19,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "core/allocator.h"
 #include "core/cpu/conv_direct.h"
 #include "core/cpu/conv_winograd.h"
 #include "core/cpu/cpu_nn_kernels.h"
@@ -161,7 +162,7 @@ void for_each_image(int64_t N, int64_t scratch_size, int64_t cost_per_image, F f
   if (max_threads() > 1 && N >= max_threads() && N * cost_per_image >= kParallelGrain) {
 #pragma omp parallel
     {
-      auto scratch = std::make_unique_for_overwrite<T[]>((size_t)scratch_size);
+      auto scratch = memory::scratch<T>((size_t)scratch_size);
       if (sched == Schedule::Dynamic) {
 #pragma omp for schedule(dynamic, 1)
         for (int64_t n = 0; n < N; ++n) f(n, scratch.get(), thread_id());
@@ -171,7 +172,7 @@ void for_each_image(int64_t N, int64_t scratch_size, int64_t cost_per_image, F f
       }
     }
   } else {
-    auto scratch = std::make_unique_for_overwrite<T[]>((size_t)scratch_size);
+    auto scratch = memory::scratch<T>((size_t)scratch_size);
     for (int64_t n = 0; n < N; ++n) f(n, scratch.get(), 0);
   }
 }
@@ -185,9 +186,10 @@ template <class T, class F>
 void chunked_sum(int64_t items, int64_t size, int64_t scratch_size, int64_t cost_per_item, F acc, T* total) {
   const int64_t cap = std::max<int64_t>(1, (int64_t{16} << 20) / (size * (int64_t)sizeof(T)));
   const int64_t chunks = std::min(items, std::max<int64_t>(std::min<int64_t>(8, cap), max_threads()));
-  std::vector<T> parts((size_t)(chunks * size), T(0));
+  auto parts = memory::scratch<T>((size_t)(chunks * size));
+  std::fill_n(parts.get(), chunks * size, T(0));
   for_each_image<T>(chunks, scratch_size, items / chunks * cost_per_item, [&](int64_t k, T* scratch, int) {
-    for (int64_t i = k * items / chunks; i < (k + 1) * items / chunks; ++i) acc(i, parts.data() + k * size, scratch);
+    for (int64_t i = k * items / chunks; i < (k + 1) * items / chunks; ++i) acc(i, parts.get() + k * size, scratch);
   }, Schedule::Dynamic);
   parallel_for(size, [&](int64_t i) {
     T s = 0;
@@ -294,14 +296,14 @@ template <class T> void conv_backward_impl(const T* dy, const T* x, const T* w, 
       if (dw) {
         const WinogradWeightGrad gw(g.C, g.O, g.H, g.W);
         const int64_t L = WinogradConv::kLanes;
-        std::vector<T> ghat((size_t)gw.ghat_size());
+        auto ghat = memory::scratch<T>((size_t)gw.ghat_size());
         chunked_sum<T>((g.N + L - 1) / L, gw.ghat_size(), gw.scratch_size(), L * g.O * g.K * g.P,
                        [&](int64_t grp, T* part, T* scratch) {
                          const int64_t n0 = grp * L;
                          gw.accumulate(x + n0 * g.C * g.H * g.W, dy + n0 * g.O * g.P, std::min(L, g.N - n0), part,
                                        scratch);
-                       }, ghat.data());
-        gw.finish(ghat.data(), dw);
+                       }, ghat.get());
+        gw.finish(ghat.get(), dw);
       }
       if (db) bias_grad(dy, g, db);
       return;
@@ -324,7 +326,8 @@ template <class T> void conv_backward_impl(const T* dy, const T* x, const T* w, 
   // im2col + GEMM over blocks of B images, as the forward: dY_B [Og, B·P] gathers the block's dy rows
   // (dy itself when B = 1), dW_g += dY_B · col_Bᵀ, dcol_B = W_gᵀ · dY_B is scattered back per image.
   const int64_t threads = max_threads(), wsize = g.O * g.K;
-  std::vector<T> dw_part(dw ? (size_t)(threads * wsize) : 0, T(0));
+  auto dw_part = memory::scratch<T>(dw ? (size_t)(threads * wsize) : 0);
+  if (dw) std::fill_n(dw_part.get(), threads * wsize, T(0));
   std::vector<double> db_part(db ? (size_t)(threads * g.O) : 0, 0.0);
   const int64_t B = gemm_block(g), blocks = (g.N + B - 1) / B;
   const bool x_is_col = g.pointwise && B == 1;
@@ -348,7 +351,7 @@ template <class T> void conv_backward_impl(const T* dy, const T* x, const T* w, 
           for (int64_t i = 0; i < nb; ++i) im2col(xg + i * g.C * g.H * g.W, g, col + i * g.P, ld);
         // Accumulated column-major (dW_gᵀ row-major): Eigen runs this product ~1.5x faster than into a
         // row-major [Og, K]; the reduction below transposes back.
-        ColMatMap<T> dWg(dw_part.data() + tid * wsize + gi * g.Og * g.K, g.Og, g.K);
+        ColMatMap<T> dWg(dw_part.get() + tid * wsize + gi * g.Og * g.K, g.Og, g.K);
         dWg.noalias() += dY * ConstMatMap<T>(x_is_col ? xg : col, g.K, ld).transpose();
       }
       if (db)

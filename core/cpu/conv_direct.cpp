@@ -36,8 +36,10 @@ DirectConv::DirectConv(const float* w, const float* b, int64_t C, int64_t O, int
   ENGINE_CHECK(OH_ >= 1 && OW_ >= 1 && Hp_ * Wp_ < (int64_t{1} << 30), "conv2d (direct): bad geometry ", H, "x", W,
                " kernel ", KH, "x", KW, " padding ", pad_h, "x", pad_w);
   const int64_t blocks = (O + kOB - 1) / kOB, taps = KH * KW;
-  packed_.assign((size_t)(blocks * C * taps * kOB), 0.0f);
-  bias_.assign((size_t)(blocks * kOB), 0.0f);
+  packed_ = memory::scratch<float>((size_t)(blocks * C * taps * kOB));
+  bias_ = memory::scratch<float>((size_t)(blocks * kOB));
+  std::fill_n(packed_.get(), blocks * C * taps * kOB, 0.0f);
+  std::fill_n(bias_.get(), blocks * kOB, 0.0f);
   for (int64_t o = 0; o < O; ++o) {
     if (b) bias_[(size_t)o] = b[o];
     for (int64_t c = 0; c < C; ++c)
@@ -131,7 +133,7 @@ void DirectConv::run(const float* x, float* y, float* scratch) const {
 
   const int64_t nvec = (int64_t)vecs_.size(), P = OH_ * OW_, blocks = (O_ + kOB - 1) / kOB;
   for (int64_t ob = 0; ob < blocks; ++ob) {
-    const float* wb = packed_.data() + ob * C_ * KH_ * KW_ * kOB;
+    const float* wb = packed_.get() + ob * C_ * KH_ * KW_ * kOB;
     const int nout = (int)std::min<int64_t>(kOB, O_ - ob * kOB);
     for (int64_t v = 0; v < nvec; v += kPB) {
       // The last group may run short: it repeats its last vector (computed, not stored twice).
@@ -142,7 +144,7 @@ void DirectConv::run(const float* x, float* y, float* scratch) const {
         xs[q] = scratch + vq[q]->in;
       }
       __m256 acc[kOB][kPB];
-      compute_block<kOB, kPB>(wb, bias_.data() + ob * kOB, xs, C_, KH_, KW_, plane, Wp_, acc);
+      compute_block<kOB, kPB>(wb, bias_.get() + ob * kOB, xs, C_, KH_, KW_, plane, Wp_, acc);
       for (int j = 0; j < nout; ++j) {
         float* yo = y + (ob * kOB + j) * P;
         for (int q = 0; q < kPB && v + q < nvec; ++q) {

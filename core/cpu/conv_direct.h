@@ -14,6 +14,7 @@
 #include <memory>
 #include <vector>
 
+#include "core/allocator.h"
 #include "core/kernels_nn.h"
 
 namespace eg::cpu {
@@ -45,8 +46,8 @@ class DirectConv {
  private:
   static constexpr int64_t kSlack = 16;  // the last pixel vector may read up to 7 floats past the planes
   int64_t C_, O_, H_, W_, KH_, KW_, ph_, pw_, OH_, OW_, Hp_, Wp_;
-  std::vector<float> packed_;  // [ceil(O/OB)][C][KH][KW][OB], zero past O
-  std::vector<float> bias_;    // [ceil(O/OB)·OB], zero when no bias
+  memory::Scratch<float> packed_;  // [ceil(O/OB)][C][KH][KW][OB], zero past O
+  memory::Scratch<float> bias_;    // [ceil(O/OB)·OB], zero when no bias
   std::vector<ConvVec> vecs_;
 };
 

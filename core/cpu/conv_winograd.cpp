@@ -83,8 +83,10 @@ WinogradConv::WinogradConv(const float* w, const float* b, int64_t C, int64_t O,
   Hp_ = 2 * TH_ + 2;
   Wp_ = 2 * TW_ + 2;
   const int64_t blocks = (O + kOB - 1) / kOB;
-  U_.assign((size_t)(16 * blocks * C * kOB), 0.0f);
-  bias_.assign((size_t)(blocks * kOB), 0.0f);
+  U_ = memory::scratch<float>((size_t)(16 * blocks * C * kOB));
+  bias_ = memory::scratch<float>((size_t)(blocks * kOB));
+  std::fill_n(U_.get(), 16 * blocks * C * kOB, 0.0f);
+  std::fill_n(bias_.get(), blocks * kOB, 0.0f);
   // Up to 512·512·16 floats for ResNet-18's layer4: worth the threads.
   parallel_for(O, [&](int64_t o) {
     if (b) bias_[(size_t)o] = b[o];
@@ -155,7 +157,7 @@ void WinogradConv::run(const float* x, int64_t nb, float* y, float* scratch) con
         for (int64_t ob = 0; ob < blocks; ++ob) {
           const int nout = (int)std::min<int64_t>(kOB, O_ - ob * kOB);
           __m256 acc[kOB][kPB];
-          simd::compute_panel<kOB, kPB>(U_.data() + (xi * blocks + ob) * C_ * kOB, panel, C_, acc);
+          simd::compute_panel<kOB, kPB>(U_.get() + (xi * blocks + ob) * C_ * kOB, panel, C_, acc);
           for (int j = 0; j < nout; ++j)
             for (int q = 0; q < kPB && pn * kPB + q < nt; ++q)
               _mm256_storeu_ps(M + xi * mxi + ((ob * kOB + j) * nt + pn * kPB + q) * kLanes, acc[j][q]);

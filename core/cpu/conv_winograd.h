@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/allocator.h"
 #include "core/kernels_nn.h"
 
 namespace eg::cpu {
@@ -41,8 +42,8 @@ class WinogradConv {
   // Tiles per pass over steps 2–4: whole panels of 3 (simd::kPB), at most 48.
   int64_t chunk() const { return std::min<int64_t>(48, (T_ + 2) / 3 * 3); }
   int64_t C_, O_, H_, W_, TH_, TW_, T_, Hp_, Wp_;
-  std::vector<float> U_;     // [16][O/4][C][4]: G g Gᵀ, packed for the micro-kernel (zero past O)
-  std::vector<float> bias_;  // [O rounded up to 4]
+  memory::Scratch<float> U_;     // [16][O/4][C][4]: G g Gᵀ, packed for the micro-kernel (zero past O)
+  memory::Scratch<float> bias_;  // [O rounded up to 4]
 };
 
 // dW of the same convolutions by the adjoint of the Winograd form: with the output gradient of a tile

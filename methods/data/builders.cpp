@@ -154,6 +154,7 @@ std::pair<ImageDataset, ImageDataset> train_val_split_count(const ImageDataset& 
   ENGINE_CHECK(val_per_class >= 0, "train_val_split_count: val_per_class ", val_per_class, " is negative");
   auto counts = ds.class_counts();
   for (size_t c = 0; c < counts.size(); ++c) {
+    if (counts[c] == 0) continue;  // a class absent from ds (num_classes counts it) gives none
     ENGINE_CHECK(counts[c] >= val_per_class, "train_val_split_count: class ", c, " has ", counts[c],
                  " images, fewer than val_per_class = ", val_per_class);
     counts[c] = val_per_class;

@@ -40,6 +40,7 @@ ImageDataset k_per_class(const ImageDataset& ds, int64_t k, uint64_t seed);
 // Stratified split into {train, val}. Per class c, val takes llround(val_fraction * N_c) images
 // (train_val_split) or val_per_class images (train_val_split_count); chosen by a seeded per-class shuffle,
 // or, with shuffle = false, the first ones in dataset order (m2m.md: the first 10% of each test class).
+// A class with no images gives none; one with fewer than val_per_class is an error.
 std::pair<ImageDataset, ImageDataset> train_val_split(const ImageDataset& ds, double val_fraction, uint64_t seed,
                                                       bool shuffle = true);
 std::pair<ImageDataset, ImageDataset> train_val_split_count(const ImageDataset& ds, int64_t val_per_class,

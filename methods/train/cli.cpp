@@ -23,6 +23,10 @@ void add_common_flags(CLI::App& app, CommonFlags& f, const std::string& default_
   app.add_flag("--resume", f.resume, "continue from --out/checkpoint.safetensors where a run stopped");
   app.add_flag("--quick", f.quick, "the scaled-down preset that finishes in minutes on 2 cores");
   app.add_flag("--plain", f.plain, "no progress bar, one line per epoch");
+  app.add_option("--val-per-class", f.val_per_class,
+                 "hold out N train images per class and report on them instead of the test set (for choosing "
+                 "settings; test_* metrics are then validation numbers)")
+      ->capture_default_str()->check(CLI::NonNegativeNumber);
   // Hidden test hooks: simulate a crash (SIGKILL) or a Ctrl-C after N optimizer steps.
   app.add_option("--debug-kill-after-steps", f.debug_kill_after_steps)->group("");
   app.add_option("--debug-interrupt-after-steps", f.debug_interrupt_after_steps)->group("");

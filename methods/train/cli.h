@@ -19,6 +19,7 @@ struct CommonFlags {
   bool resume = false;
   bool quick = false;
   bool plain = false;  // no progress bar even on a terminal
+  int64_t val_per_class = 0;  // > 0: evaluate on this many held-out train images per class instead of test
   int64_t debug_kill_after_steps = 0, debug_interrupt_after_steps = 0;  // resume tests (hidden flags)
 };
 

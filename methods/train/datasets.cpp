@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "core/check.h"
+#include "methods/data/builders.h"
 #include "methods/data/cifar.h"
 #include "methods/data/idx.h"
 #include "methods/data/image_folder.h"
@@ -56,6 +57,15 @@ DatasetBundle load_dataset(const std::string& name, const std::string& data_dir,
   b.train.validate(("train split of " + name).c_str());
   b.test.validate(("test split of " + name).c_str());
   return b;
+}
+
+void hold_out_validation(DatasetBundle& b, int64_t per_class, uint64_t seed) {
+  ENGINE_CHECK(per_class > 0, "hold_out_validation: images per class must be > 0, got ", per_class);
+  auto [train, val] = data::train_val_split_count(b.train, per_class, seed);
+  val.class_names = b.train.class_names;
+  b.train = std::move(train);
+  b.test = std::move(val);
+  b.eval_split = "val";
 }
 
 }  // namespace eg::train

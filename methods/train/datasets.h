@@ -15,10 +15,17 @@ struct DatasetBundle {
   std::string name;
   data::ImageDataset train, test;
   std::vector<float> mean, std;  // per channel
+  // "test", or "val" after hold_out_validation: then `test` holds validation images taken from the train
+  // split and every test_* metric is a validation number (the real test set is not touched).
+  std::string eval_split = "test";
 };
 
 const std::vector<std::string>& dataset_names();
 // image_size applies to "folder" only (images are resized to it).
 DatasetBundle load_dataset(const std::string& name, const std::string& data_dir, int64_t image_size = 32);
+
+// For choosing settings without the test set: moves per_class seeded train images of each class into
+// `test` (the test split is dropped) and sets eval_split = "val".
+void hold_out_validation(DatasetBundle& b, int64_t per_class, uint64_t seed);
 
 }  // namespace eg::train

@@ -26,6 +26,7 @@ struct ModelSpec {
   double leaky_slope = 0;       // convnet only: 0 = ReLU, else LeakyReLU(slope)
   bool fc_bias = true;
   bool conv_bias = true;         // convnet only
+  int64_t pool = 1;              // convnet only: features = adaptive average pool to pool×pool, flattened
 };
 
 // Builds a backbone by name; throws listing the known names for an unknown one.

@@ -19,7 +19,7 @@ std::shared_ptr<Backbone> make_model(const ModelSpec& s, Generator& g) {
     if (s.name == "resnet" + std::to_string(d)) return std::make_shared<ResNet>(d, s.in_channels, s.num_classes, s.stem, g, s.fc_bias);
   if (s.name == "convnet") {
     std::vector<int64_t> w = s.widths.empty() ? std::vector<int64_t>{16, 32, 64} : s.widths;
-    return std::make_shared<ConvNet>(w, s.in_channels, s.num_classes, g, s.leaky_slope, s.fc_bias, s.conv_bias);
+    return std::make_shared<ConvNet>(w, s.in_channels, s.num_classes, g, s.leaky_slope, s.fc_bias, s.conv_bias, s.pool);
   }
   std::string known;
   for (auto& n : model_names()) known += (known.empty() ? "" : ", ") + n;
