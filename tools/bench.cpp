@@ -3,7 +3,10 @@
 // 2 warm-up steps, then the median of the timed steps; a step is zero_grad + forward + loss + backward +
 // optimizer step). Memory mode trains one workload for many steps and prints the resident set size
 // (VmRSS) every 50 steps, to show that each step's graph is freed and memory stays flat.
-// Usage: bench [--only a,b] [--device cpu|cuda] [--threads N] [--steps N] [--memory-steps N]
+// Extra workload (not in torch_bench.py, run only when named): loader_fmnist, the data loader alone: epochs
+// of Fashion-MNIST train (data/ or --data-dir) in batches of 128 with random crop (pad 4) + flip +
+// normalize, synchronous, in images/s.
+// Usage: bench [--only a,b] [--device cpu|cuda] [--threads N] [--steps N] [--memory-steps N] [--data-dir D]
 #include <omp.h>
 
 #include <CLI/CLI.hpp>
@@ -18,6 +21,9 @@
 
 #include "eigengrad.h"
 #include "losses/cross_entropy.h"
+#include "methods/data/loader.h"
+#include "methods/train/classify.h"
+#include "methods/train/datasets.h"
 #include "nn/nn.h"
 
 using namespace eg;
@@ -44,6 +50,7 @@ struct Config {
   Device device = Device::CPU;
   int steps = 0;         // > 0 overrides each workload's number of timed steps
   int memory_steps = 0;  // > 0: memory mode
+  std::string data_dir = "data";
 };
 
 void gemm(int64_t n, int reps, const Config& cfg) {
@@ -60,6 +67,27 @@ void gemm(int64_t n, int reps, const Config& cfg) {
   std::fflush(stdout);
 }
 
+// The loader alone: the median over epochs (default 3) of one pass over Fashion-MNIST train.
+void loader(const Config& cfg) {
+  train::DatasetBundle d = train::load_dataset("fashion-mnist", cfg.data_dir);
+  auto sampler = std::make_shared<data::RandomSampler>(d.train.n, 128, 0, /*drop_last=*/true);
+  data::LoaderOptions lo;
+  lo.prefetch = 0;
+  data::DataLoader dl(d.train, sampler, train::train_transform(d, true, 4, true), lo);
+  std::vector<double> ts;
+  int64_t images = 0;
+  for (int e = 0; e < (cfg.steps > 0 ? cfg.steps : 3); ++e) {
+    double t = now_s();
+    dl.start_epoch(e);
+    data::Batch b;
+    images = 0;
+    while (dl.next(b)) images += b.x.size(0);
+    ts.push_back(now_s() - t);
+  }
+  std::printf("{\"name\": \"loader_fmnist\", \"images_per_s\": %.0f}\n", (double)images / median(ts));
+  std::fflush(stdout);
+}
+
 // A training workload: model name and input [N, C, H, W]; `steps` timed steps after 2 warm-up steps.
 struct Train {
   std::string model;
@@ -67,7 +95,7 @@ struct Train {
   int steps;
 };
 
-void train(const std::string& name, const Train& w, const Config& cfg) {
+void train_workload(const std::string& name, const Train& w, const Config& cfg) {
   Generator g(0);
   auto model = nn::make_model({w.model, w.shape[1], 10}, g);
   model->to(cfg.device);
@@ -115,6 +143,7 @@ int main(int argc, char** argv) {
   app.add_option("--memory-steps", cfg.memory_steps,
                  "memory mode: train this many steps per training workload and print VmRSS every 50 steps")
       ->check(CLI::PositiveNumber);
+  app.add_option("--data-dir", cfg.data_dir, "loader_fmnist: dataset root")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   omp_set_num_threads(threads);
   Eigen::setNbThreads(threads);
@@ -132,7 +161,7 @@ int main(int argc, char** argv) {
   } else {
     std::stringstream ss(only);
     for (std::string k; std::getline(ss, k, ',');) {
-      if (std::find(all.begin(), all.end(), k) == all.end()) {
+      if (std::find(all.begin(), all.end(), k) == all.end() && k != "loader_fmnist") {
         std::fprintf(stderr, "bench: unknown workload '%s'\n", k.c_str());
         return 2;
       }
@@ -148,7 +177,8 @@ int main(int argc, char** argv) {
     if (cfg.memory_steps > 0 && !trainings.count(k)) continue;  // memory mode: training workloads only
     try {
       if (k == "gemm1024") gemm(1024, 20, cfg);
-      else train(k, trainings.at(k), cfg);
+      else if (k == "loader_fmnist") loader(cfg);
+      else train_workload(k, trainings.at(k), cfg);
     } catch (const Error& e) {
       std::fprintf(stderr, "bench: workload %s on %s failed: %s\n", k.c_str(), device.c_str(), e.what());
       return 1;
