@@ -85,3 +85,20 @@ TEST_CASE("cb: train_cb smoke run on tiny long-tailed data writes the table and 
   CHECK(fs::exists(root / "out" / "mu5" / "cb_softmax_seed0" / "log.csv"));
   fs::remove_all(root);
 }
+
+TEST_CASE("cb: train_cb --val-per-class draws the long tail from the rest of train and evaluates on the held-out images") {
+  if (!fs::exists(test::bin("train_cb"))) {
+    MESSAGE("train_cb not built: skipped");
+    return;
+  }
+  fs::path root = fs::temp_directory_path() / "eg_test_cb_val";
+  fs::remove_all(root);
+  test::write_tiny_mnist((root / "data").string(), 1000, 200, 10, 2);
+  std::string cmd = test::bin("train_cb") + " --dataset fashion-mnist --data-dir " + (root / "data").string() +
+                    " --model convnet --widths 4 8 8 --mu 5 --losses softmax --epochs 1 --batch-size 16" +
+                    " --warmup 0 --seeds 0 --threads 1 --plain --val-per-class 10 --out " + (root / "out").string();
+  REQUIRE(test::run_cmd(cmd) == 0);
+  CHECK(test::read_json((root / "out" / "config.json").string())["resolved"]["eval_split"] == "val");
+  CHECK(test::read_json((root / "out" / "metrics.json").string())["runs"].size() == 1);
+  fs::remove_all(root);
+}

@@ -69,7 +69,9 @@ int main(int argc, char** argv) {
     if (seeds.empty()) seeds = {common.seed};
     spec.conv_bias = false;  // the official ResNet and the spec's SmallCNN have bias-free convs
     Device dev = apply_common_flags(common);
-    DatasetBundle full = load_dataset(dataset, common.data_dir);
+    // With --val-per-class the long-tailed sets are drawn from the rest of train and every "test" number
+    // below is on the balanced held-out images.
+    DatasetBundle full = load_training_data(common, dataset);
     // The official input scaling x/128 − 1 (pixels in [0, 1] here: (x − 128/255) / (128/255)).
     full.mean.assign((size_t)full.train.c, 128.0f / 255.0f);
     full.std.assign((size_t)full.train.c, 128.0f / 255.0f);
@@ -77,7 +79,8 @@ int main(int argc, char** argv) {
     Json config = flags_json(app);
     config["trainer"] = "train_cb";
     config["resolved"] = {{"dataset", dataset}, {"model", spec.name}, {"widths", spec.widths}, {"mu", mus},
-                          {"epochs", epochs}, {"warmup", warmup}, {"milestones", milestones}, {"seeds", seeds}};
+                          {"epochs", epochs}, {"warmup", warmup}, {"milestones", milestones}, {"seeds", seeds},
+                          {"eval_split", full.eval_split}};
     run.write_config(config);
     double lr_scaled = lr * (double)batch / 128.0;
     for (double mu : mus) {

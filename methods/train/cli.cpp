@@ -44,6 +44,16 @@ Device apply_common_flags(const CommonFlags& f) {
   return Device::CPU;
 }
 
+DatasetBundle load_training_data(const CommonFlags& f, const std::string& name, int64_t image_size) {
+  DatasetBundle b = load_dataset(name, f.data_dir, image_size);
+  if (f.val_per_class > 0) {
+    hold_out_validation(b, f.val_per_class, kValidationSplitSeed);
+    std::fprintf(stderr, "evaluating on %ld held-out train images per class (--val-per-class), not on the test set\n",
+                 (long)f.val_per_class);
+  }
+  return b;
+}
+
 Json flags_json(const CLI::App& app) {
   Json j = Json::object();
   for (const CLI::Option* o : app.get_options()) {

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/dtype.h"
+#include "methods/train/datasets.h"
 #include "methods/train/run_dir.h"
 
 namespace eg::train {
@@ -26,6 +27,9 @@ struct CommonFlags {
 void add_common_flags(CLI::App& app, CommonFlags& f, const std::string& default_out);
 // Applies --threads and resolves --device (a clear error when cuda is asked for but absent).
 Device apply_common_flags(const CommonFlags& f);
+// The dataset a trainer trains on: load_dataset, then --val-per-class's hold-out when it is set (the
+// same fixed split for every trainer and seed, so settings are compared on the same images).
+DatasetBundle load_training_data(const CommonFlags& f, const std::string& name, int64_t image_size = 32);
 // The flags as JSON for config.json (every option of the app with its final value).
 Json flags_json(const CLI::App& app);
 // Parses, then runs body; eg::Error / std::exception -> "<prog>: error: ..." and exit code 1.

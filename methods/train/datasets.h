@@ -27,5 +27,7 @@ DatasetBundle load_dataset(const std::string& name, const std::string& data_dir,
 // For choosing settings without the test set: moves per_class seeded train images of each class into
 // `test` (the test split is dropped) and sets eval_split = "val".
 void hold_out_validation(DatasetBundle& b, int64_t per_class, uint64_t seed);
+// The split seed the trainers' --val-per-class uses (independent of --seed).
+constexpr uint64_t kValidationSplitSeed = 12345;
 
 }  // namespace eg::train
