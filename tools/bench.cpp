@@ -7,10 +7,13 @@
 // of Fashion-MNIST train (data/ or --data-dir) in batches of 128 with random crop (pad 4) + flip +
 // normalize, synchronous, in images/s.
 // Usage: bench [--only a,b] [--device cpu|cuda] [--threads N] [--steps N] [--memory-steps N] [--data-dir D]
+// The first line (a "# " comment, not JSON) names the CPU, the build target and the kernels in use;
+// EG_FAST_CONV=0 in the environment times the im2col fallback instead of the AVX2 convolutions.
 #include <omp.h>
 
 #include <CLI/CLI.hpp>
-#include <Eigen/Core>
+#include "core/eigen.h"
+#include "core/cpu/isa.h"
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -145,8 +148,11 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   app.add_option("--data-dir", cfg.data_dir, "loader_fmnist: dataset root")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
+  cpu::check_cpu_supports_build();
   omp_set_num_threads(threads);
   Eigen::setNbThreads(threads);
+  // Not JSON (bench-compare reads only lines that start with '{'): which kernels make these numbers.
+  std::printf("# eigengrad bench: %s; %d threads\n", cpu::isa_summary().c_str(), threads);
   cfg.device = device == "cuda" ? Device::CUDA : Device::CPU;
   // Same names, shapes and step counts as torch_bench.py.
   const std::map<std::string, Train> trainings = {

@@ -3,8 +3,9 @@
 never needed by the build or the tests):
   tests/fixtures/parity/resnet32_fmnist.safetensors — a ResNet-32 (1x28x28, 10 classes) as PyTorch initializes
     it: its whole state_dict (loaded by the test as a user would load a PyTorch checkpoint), an input batch and
-    labels, train-mode logits, the cross-entropy loss, every parameter gradient, eval-mode logits and features,
-    and the float64 losses of 10 SGD steps (see trajectory()).
+    labels (the first seeded batch whose float32 gradients agree with float64 to 1e-4: well_conditioned_batch),
+    train-mode logits, the cross-entropy loss, every parameter gradient in float32 and float64, eval-mode
+    logits and features, and the float64 losses of 10 SGD steps (see trajectory()).
   tests/fixtures/parity/resnet18_cifar.safetensors — a ResNet-18 (CIFAR stem) whose 11M weights are not stored
     but set by an integer hash both sides compute exactly (see formula_weights; s = 1/sqrt(fan_in) for
     weights, 0.1 for vectors), an input, logits, loss, the gradients of a few tensors in full and the sum and
@@ -46,13 +47,37 @@ def trajectory(model, x, y, steps=10):
         opt.zero_grad(); loss = F.cross_entropy(model(x), y); loss.backward(); opt.step(); losses.append(loss.item())
     return torch.tensor(losses, dtype=torch.float64)
 
+def train_grads(m, x, y):
+    """Train-mode logits, loss and parameter gradients of one forward/backward (m's grads are left set)."""
+    m.zero_grad(); m.train(); logits = m(x); loss = F.cross_entropy(logits, y); loss.backward()
+    return logits, loss, [(n, p.grad.clone()) for n, p in m.named_parameters()]
+
+def well_conditioned_batch(m, max_rel=1e-4, tries=50):
+    """An input batch whose float32 gradients agree with its float64 ones to max_rel for every parameter.
+    A ReLU input that lies within float32 rounding of 0 has two valid float32 gradients, and which one a
+    kernel gets depends on its summation order and on FMA contraction (seen: one such batch gave 1.4e-2
+    apart in layer2.2 between -march=native and the x86-64 baseline build); such batches test nothing."""
+    import copy
+    m64 = copy.deepcopy(m).double()
+    for seed in range(tries):
+        g = torch.Generator().manual_seed(seed)
+        x = torch.randn(16, 1, 28, 28, generator=g); y = torch.randint(0, 10, (16,), generator=g)
+        _, _, g32 = train_grads(copy.deepcopy(m), x, y)
+        _, _, g64 = train_grads(m64, x.double(), y)
+        worst = max(((a.double() - b).abs().max() / b.abs().max()).item() for (_, a), (_, b) in zip(g32, g64))
+        if worst <= max_rel:
+            return x, y, g64
+        print(f"resnet32: input seed {seed}: float32 vs float64 gradients {worst:.1e} apart, next seed")
+    sys.exit("resnet32: no well-conditioned batch found")
+
 def resnet32():
     torch.manual_seed(0)
     m = tb.CifarResNet(n=5, cin=1, classes=10)
-    x = torch.randn(16, 1, 28, 28); y = torch.randint(0, 10, (16,))
     state = [(k, v.clone()) for k, v in m.state_dict().items()]
-    m.train(); logits = m(x); loss = F.cross_entropy(logits, y); loss.backward()
-    grads = [("grad." + n, p.grad.clone()) for n, p in m.named_parameters()]
+    x, y, g64 = well_conditioned_batch(m)
+    m.load_state_dict(dict(state))
+    logits, loss, g32 = train_grads(m, x, y)
+    grads = [("grad." + n, g) for n, g in g32] + [("grad64." + n, g) for n, g in g64]
     # eval-mode outputs of the *initial* weights with the running stats after that one train forward
     m.eval()
     with torch.no_grad(): eval_logits = m(x); eval_feat = m.features(x)

@@ -13,7 +13,7 @@
 // Blocks are spread over OpenMP threads, each with its own scratch and its own partial dW/db, reduced in
 // a fixed order at the end (a fixed thread count gives fixed numbers); Eigen then runs single-threaded
 // inside. With fewer blocks than threads the loop runs serially and Eigen parallelizes each GEMM instead.
-#include <Eigen/Core>
+#include "core/eigen.h"
 #include <algorithm>
 #include <memory>
 #include <type_traits>

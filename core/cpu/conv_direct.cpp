@@ -11,6 +11,7 @@
 
 #include "core/check.h"
 #include "core/cpu/conv_simd.h"
+#include "core/cpu/isa.h"
 
 namespace eg::cpu {
 
@@ -19,7 +20,7 @@ using simd::kPB;
 
 bool DirectConv::applies(const kernels::Conv2dParams& p, int64_t KH, int64_t KW, int64_t out_w) {
 #ifdef EG_DIRECT_CONV
-  return p.stride_h == 1 && p.stride_w == 1 && p.dilation_h == 1 && p.dilation_w == 1 && p.groups == 1 &&
+  return fast_conv_enabled() && p.stride_h == 1 && p.stride_w == 1 && p.dilation_h == 1 && p.dilation_w == 1 && p.groups == 1 &&
          KH * KW > 1 && p.pad_h >= 0 && p.pad_w >= 0 && p.pad_h < KH && p.pad_w < KW && out_w > 4;
 #else
   return false;

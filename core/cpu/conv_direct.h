@@ -27,9 +27,10 @@ struct ConvVec {
 
 class DirectConv {
  public:
-  // True when this build has the AVX2/FMA kernel and the convolution fits it: stride 1, dilation 1, one
-  // group, a kernel larger than 1×1 (1×1 is a plain GEMM already), 0 ≤ padding ≤ kernel − 1, and output
-  // rows `out_w` wider than 4 (narrower rows would leave most of each 8-wide vector idle).
+  // True when this build has the AVX2/FMA kernel, it is switched on (isa.h), and the convolution fits it:
+  // stride 1, dilation 1, one group, a kernel larger than 1×1 (1×1 is a plain GEMM already),
+  // 0 ≤ padding ≤ kernel − 1, and output rows `out_w` wider than 4 (narrower rows would leave most of each
+  // 8-wide vector idle).
   static bool applies(const kernels::Conv2dParams& p, int64_t KH, int64_t KW, int64_t out_w);
 
   // w [O, C, KH, KW] as stored; with `adjoint` the weights are read as w[c, o, KH−1−kh, KW−1−kw] of a

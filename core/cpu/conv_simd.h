@@ -5,8 +5,9 @@
 #pragma once
 #include <cstdint>
 
+#include "core/intrinsics.h"
+
 #if defined(__AVX2__) && defined(__FMA__) && defined(__GNUC__)
-#include <immintrin.h>
 #define EG_DIRECT_CONV 1
 #endif
 

@@ -15,6 +15,7 @@
 
 #include "core/check.h"
 #include "core/cpu/conv_simd.h"
+#include "core/cpu/isa.h"
 #include "core/cpu/cpu_kernels.h"
 
 namespace eg::cpu {
@@ -67,7 +68,7 @@ inline void input_transform(const float* d0, int64_t Wp, __m256 (&v)[16]) {
 bool WinogradConv::applies(const kernels::Conv2dParams& p, int64_t N, int64_t C, int64_t O, int64_t H, int64_t W,
                            int64_t KH, int64_t KW) {
 #ifdef EG_DIRECT_CONV
-  return KH == 3 && KW == 3 && p.stride_h == 1 && p.stride_w == 1 && p.dilation_h == 1 && p.dilation_w == 1 &&
+  return fast_conv_enabled() && KH == 3 && KW == 3 && p.stride_h == 1 && p.stride_w == 1 && p.dilation_h == 1 && p.dilation_w == 1 &&
          p.pad_h == 1 && p.pad_w == 1 && p.groups == 1 && C >= 64 && O >= 64 && H * W <= 1024 && N >= kLanes;
 #else
   return false;

@@ -1,7 +1,7 @@
 // matmul.cpp — CPU (batched) matrix product through Eigen's GEMM on row-major maps. A [..., M, K] and
 // B [..., K, N] (either may be stored transposed); batch dims broadcast. Eigen parallelizes one large
 // GEMM with OpenMP itself; many small ones are spread over threads by batch instead.
-#include <Eigen/Core>
+#include "core/eigen.h"
 
 #include "core/cpu/cpu_kernels.h"
 

@@ -3,7 +3,7 @@
 // parallel over C. Statistics take one pass: per-row sums (Eigen's vectorized reductions) of x − K are
 // accumulated in double, with K the channel's first value as a shift that keeps Σ(x−K)² − M·mean² from
 // cancelling when |mean| ≫ std. Normalizing and the dx formula are then one fused a·x + b per element.
-#include <Eigen/Core>
+#include "core/eigen.h"
 #include <algorithm>
 #include <cmath>
 

@@ -3,10 +3,11 @@
 
 #include <omp.h>
 
-#include <Eigen/Core>
+#include "core/eigen.h"
 #include <cstdio>
 
 #include "core/check.h"
+#include "core/cpu/isa.h"
 #include "core/storage.h"
 #include "methods/train/interrupt.h"
 
@@ -33,6 +34,7 @@ void add_common_flags(CLI::App& app, CommonFlags& f, const std::string& default_
 }
 
 Device apply_common_flags(const CommonFlags& f) {
+  cpu::check_cpu_supports_build();
   if (f.threads > 0) {
     omp_set_num_threads(f.threads);
     Eigen::setNbThreads(f.threads);

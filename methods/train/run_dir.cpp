@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "core/check.h"
+#include "core/cpu/isa.h"
 
 namespace eg::train {
 
@@ -91,7 +92,16 @@ const RunRecord* RunDir::find(const std::string& run, uint64_t seed, const Json&
   return nullptr;
 }
 
-void RunDir::write_config(const Json& config) const { write_file_atomic(path("config.json"), config.dump(2) + "\n"); }
+Json build_json() {
+  const cpu::IsaInfo i = cpu::isa_info();
+  return {{"cpu", i.cpu}, {"march", i.march}, {"extensions", i.extensions}, {"eigen_simd", i.eigen}, {"conv_kernels", i.conv}};
+}
+
+void RunDir::write_config(const Json& config) const {
+  Json c = config;
+  c["build"] = build_json();  // which kernels made this run's numbers
+  write_file_atomic(path("config.json"), c.dump(2) + "\n");
+}
 
 static Json finite_or_null(const Json& j) {
   if (j.is_number_float() && !std::isfinite(j.get<double>())) return nullptr;

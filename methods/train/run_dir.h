@@ -1,5 +1,5 @@
 // run_dir.h — the output folder of a training run (--out DIR), one schema for every trainer:
-// config.json (the flags), log.csv (one row per epoch; a multi-run command writes <run>/log.csv per run),
+// config.json (the flags, and under "build" the CPU and kernels in use), log.csv (one row per epoch; a multi-run command writes <run>/log.csv per run),
 // metrics.json ({"runs": [{"run", "seed", "params", "metrics", "wall_s"}, ...]}), checkpoints, figures.
 // Files are written atomically (temp + rename) so an interrupted run never leaves a torn file.
 #pragma once
@@ -11,6 +11,9 @@
 namespace eg::train {
 
 using Json = nlohmann::json;
+
+// The build and CPU that run this process (core/cpu/isa.h): config.json's "build" key.
+Json build_json();
 
 // Writes text to path via a temporary file and rename.
 void write_file_atomic(const std::string& path, const std::string& text);
