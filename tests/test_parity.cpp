@@ -77,15 +77,20 @@ void formula_weights(Module& m) {
     ++k;
   }
 }
+// The fixture's PyTorch state_dict ("state.<name>" entries), as a user's checkpoint would be loaded.
+NamedTensors pytorch_state(const SafetensorsFile& f) {
+  NamedTensors state;
+  for (auto& [n, t] : f.tensors)
+    if (n.rfind("state.", 0) == 0) state.emplace_back(n.substr(6), t);
+  return state;
+}
 }  // namespace
 
 TEST_CASE("parity: resnet32 from a PyTorch state_dict — logits, loss, grads, eval, 10 SGD steps") {
   auto f = load_safetensors(fixture("resnet32_fmnist.safetensors"));
   Generator g(123);
+  const NamedTensors state = pytorch_state(f);
   auto m = make_model({"resnet32", 1, 10}, g);
-  NamedTensors state;
-  for (auto& [n, t] : f.tensors)
-    if (n.rfind("state.", 0) == 0) state.emplace_back(n.substr(6), t);
   m->load_state_dict(state);
   Tensor x = get(f, "x"), y = get(f, "y");
   m->train();
@@ -114,10 +119,8 @@ TEST_CASE("parity: resnet32 from a PyTorch state_dict — logits, loss, grads, e
 TEST_CASE("parity: resnet32 float64 gradients equal PyTorch's float64 gradients") {
   auto f = load_safetensors(fixture("resnet32_fmnist.safetensors"));
   Generator g(123);
+  const NamedTensors state = pytorch_state(f);
   auto m = make_model({"resnet32", 1, 10}, g);
-  NamedTensors state;
-  for (auto& [n, t] : f.tensors)
-    if (n.rfind("state.", 0) == 0) state.emplace_back(n.substr(6), t);
   m->load_state_dict(state);
   m->to(DType::F64);
   m->train();
