@@ -138,6 +138,7 @@ TEST_CASE("runs: --resume refuses settings that differ from the stored config an
   CHECK(rc2 == 1);
   CHECK(has(text2, "epochs: was 2, now 3"));
   CHECK(has(text2, "widths: was [4,8,8], now [4,8,16]"));
+  CHECK(text2.find("resolved.epochs") == std::string::npos);  // each difference once, under the flag's name
 }
 
 // ---- 3. --out never silently overwrites ----
@@ -238,6 +239,7 @@ TEST_CASE("runs: flags that cannot apply are refused with the flag's name") {
   refused(s.cb("x", "--batch-size 100000"), "--batch-size 100000 is larger than the long-tailed training set");
   refused(s.cb("x", "--milestones 150 180"), "--epochs");
   refused(s.cb("x", "--model resnet20"), "--widths applies");
+  refused(s.cb("x", "--gamma 2"), "--gamma applies to the cb_focal loss only");
   CHECK(!fs::exists(s.out("x")));  // refused before anything was written
 }
 
@@ -261,6 +263,10 @@ TEST_CASE("runs: config.json holds typed, resolved values; a resumed run's wall_
   REQUIRE(test::run_cmd(s.erm("v", "--val-per-class 20")) == 0);
   CHECK(s.json("v/metrics.json")["runs"][0]["eval_split"] == "val");
   CHECK(s.json("v/config.json")["val-per-class"] == 20);
+  auto vlog = csv_lines(fs::path(s.out("v")) / "log.csv");
+  CHECK(has(vlog.at(0), "val_acc"));  // the log names the split it measures
+  CHECK(vlog.at(0).find("test_acc") == std::string::npos);
+  CHECK(s.json("v/metrics.json")["runs"][0]["metrics"].contains("test_acc"));  // the stable key stays
 }
 
 // ---- 7. the README's contract and tools/reproduce --help ----

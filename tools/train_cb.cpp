@@ -4,6 +4,7 @@
 // Default: the official CIFAR recipe (ResNet-32, 200 epochs, warm-up 5, ×0.01 at 160 and 180, wd 2e-4).
 // --quick: cb.md §6, long-tailed Fashion-MNIST, SmallCNN(w=8), 12 epochs, μ ∈ {10, 50, 100}, the four
 // losses, seeds 0-2, and a check of the spec's pass conditions.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -73,15 +74,20 @@ int main(int argc, char** argv) {
       if (!app.count("--seeds") && !app.count("--seed")) seeds = {0, 1, 2};
     } else {
       // The official 5 / 160 / 180 belong to 200 epochs: a shorter run keeps their proportions.
-      double f = (double)epochs / 200.0;
-      if (!app.count("--warmup")) warmup = 5 * f;
-      if (!app.count("--milestones")) milestones = {160 * f, 180 * f};
+      // Rounded to 1e-6 epochs so config.json reads 2.7, not 2.6999999999999997.
+      auto scaled = [&](double official) { return std::round(official * (double)epochs / 200.0 * 1e6) / 1e6; };
+      if (!app.count("--warmup")) warmup = scaled(5);
+      if (!app.count("--milestones")) milestones = {scaled(160), scaled(180)};
     }
     ENGINE_CHECK(warmup <= milestones[0] && milestones[0] < milestones[1] && milestones[1] <= (double)epochs,
                  "need --warmup <= first milestone < second milestone <= --epochs; got warmup ", warmup, ", milestones ",
                  milestones[0], " ", milestones[1], ", epochs ", epochs);
     if (spec.name == "convnet" && spec.widths.empty()) spec.widths = {16, 32, 64};
     refuse_unless(app, "--widths", spec.name == "convnet", "applies to --model convnet only");
+    auto uses = [&](const std::string& v) { return std::find(variants.begin(), variants.end(), v) != variants.end(); };
+    refuse_unless(app, "--gamma", uses("cb_focal"), "applies to the cb_focal loss only (not in --losses)");
+    refuse_unless(app, "--beta", uses("cb_softmax") || uses("cb_sigmoid") || uses("cb_focal"),
+                  "applies to the cb_* losses only (softmax is CB with beta 0)");
     if (seeds.empty()) seeds = {common.seed};
     if (eval_every == 0) eval_every = std::max<int64_t>(1, (epochs + 4) / 5);
     spec.conv_bias = false;  // the official ResNet and the spec's SmallCNN have bias-free convs

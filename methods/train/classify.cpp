@@ -1,6 +1,7 @@
 // classify.cpp — supervised classification training (see classify.h).
 #include "methods/train/classify.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "losses/cross_entropy.h"
@@ -68,6 +69,9 @@ ClassifyResult train_classifier(const DatasetBundle& d, const ClassifyConfig& cf
   auto counts = d.train.class_counts();
   auto tt = test_transform(d);
   Predictions last;
+  // log.csv and the curves name the split they measure: val_acc with --val-per-class. metrics.json keeps
+  // the stable key test_acc (tools read it) next to val_acc, and says eval_split.
+  const std::string acc_key = d.eval_split + "_acc";
 
   LoopHooks hooks;
   int64_t current_epoch = 0;
@@ -81,7 +85,9 @@ ClassifyResult train_classifier(const DatasetBundle& d, const ClassifyConfig& cf
     model->eval();
     last = predict(d.test, [&](const Tensor& x) { return model->forward(x); }, tt, 256, cfg.device);
     model->train();
-    return classification_metrics(last, cfg.shot_metrics ? counts : std::vector<int64_t>{});
+    Metrics m = classification_metrics(last, cfg.shot_metrics ? counts : std::vector<int64_t>{});
+    if (acc_key != "test_acc") m[acc_key] = m["test_acc"], m.erase("test_acc");
+    return m;
   };
   LoopConfig lc;
   lc.epochs = cfg.epochs;
@@ -94,6 +100,7 @@ ClassifyResult train_classifier(const DatasetBundle& d, const ClassifyConfig& cf
   lc.device = cfg.device;
   lc.metadata = cfg.metadata;
   lc.eval_columns = classification_metric_names(d.train.num_classes, cfg.shot_metrics);
+  std::replace(lc.eval_columns.begin(), lc.eval_columns.end(), std::string("test_acc"), acc_key);
   for (auto& [k, v] : model_file_metadata(info)) lc.metadata[k] = v;  // the checkpoint describes its model too
   lc.plain = cfg.plain;
   lc.debug_kill_after_steps = cfg.debug_kill_after_steps;
@@ -108,6 +115,7 @@ ClassifyResult train_classifier(const DatasetBundle& d, const ClassifyConfig& cf
     out.wall_s = r.wall_s;
     out.interrupted = r.interrupted;
   }
+  if (out.metrics.count(acc_key)) out.metrics["test_acc"] = out.metrics[acc_key];
   if (out.interrupted || last.n == 0) return out;
   auto pred = eval::argmax(last.logits, last.n, last.k);
   out.confusion = eval::confusion_matrix(pred, last.labels, last.k);
@@ -117,8 +125,8 @@ ClassifyResult train_classifier(const DatasetBundle& d, const ClassifyConfig& cf
     // With --val-per-class the test_* numbers are validation numbers: the titles say which split.
     const std::string& split = d.eval_split;
     if (!cfg.eval_only)
-      plot_curves(cfg.run_dir + "/log.csv", {{"train_loss"}, {"train_acc", "test_acc"}}, cfg.run_dir + "/curves.png",
-                  cfg.label + ": training curves (test acc on the " + split + " split)");
+      plot_curves(cfg.run_dir + "/log.csv", {{"train_loss"}, {"train_acc", acc_key}}, cfg.run_dir + "/curves.png",
+                  cfg.label + ": training curves");
     plot_confusion(out.confusion, last.k, d.test.class_names, cfg.run_dir + "/confusion.png",
                    cfg.label + ": confusion matrix (" + split + ", row-normalized)");
     std::vector<std::string> names = d.test.class_names;

@@ -1,6 +1,8 @@
 // model_file.cpp — self-describing model files (see model_file.h).
 #include "methods/train/model_file.h"
 
+#include <cstdio>
+#include <cstdlib>
 #include <nlohmann/json.hpp>
 
 #include "core/safetensors.h"
@@ -30,13 +32,27 @@ static nn::ModelSpec spec_from_json(const Json& j) {
   return s;
 }
 
+// Floats as the shortest decimals that read back to the same float (0.286, not 0.28600001335144043).
+static Json floats_json(const std::vector<float>& v) {
+  Json a = Json::array();
+  for (float x : v) {
+    char buf[32];
+    for (int p = 1; p <= 9; ++p) {
+      std::snprintf(buf, sizeof buf, "%.*g", p, (double)x);
+      if (std::strtof(buf, nullptr) == x) break;
+    }
+    a.push_back(std::strtod(buf, nullptr));
+  }
+  return a;
+}
+
 std::map<std::string, std::string> model_file_metadata(const ModelFileInfo& i) {
   return {{"eigengrad_model", "1"},
           {"model", i.spec.name},
           {"spec", spec_json(i.spec).dump()},
           {"input_shape", Json(i.input_shape).dump()},
-          {"mean", Json(i.mean).dump()},
-          {"std", Json(i.std).dump()},
+          {"mean", floats_json(i.mean).dump()},
+          {"std", floats_json(i.std).dump()},
           {"class_names", Json(i.class_names).dump()},
           {"dataset", i.dataset},
           {"trainer", i.trainer}};

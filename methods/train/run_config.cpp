@@ -89,9 +89,19 @@ static void diff(const Json& a, const Json& b, const std::string& prefix, const 
   }
 }
 
+// A resolved value that is also a flag is reported once, under the flag's name.
+static Json without_flag_copies(Json c) {
+  if (!c.contains("resolved") || !c["resolved"].is_object()) return c;
+  Json kept = Json::object();
+  for (auto& [k, v] : c["resolved"].items())
+    if (!c.contains(k)) kept[k] = v;
+  c["resolved"] = kept;
+  return c;
+}
+
 std::vector<std::string> config_differences(const Json& stored, const Json& now, const std::set<std::string>& ignore) {
   std::vector<std::string> out;
-  diff(stored, now, "", ignore, out);
+  diff(without_flag_copies(stored), without_flag_copies(now), "", ignore, out);
   return out;
 }
 
