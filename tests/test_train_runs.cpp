@@ -142,7 +142,7 @@ TEST_CASE("runs: --resume refuses settings that differ from the stored config an
 }
 
 // ---- 3. --out never silently overwrites ----
-TEST_CASE("runs: --out with earlier results is refused without --resume or --force; --force starts clean") {
+TEST_CASE("runs: --out with earlier results is refused without --resume or --force, --force starts clean") {
   if (!built("train_erm") || !built("train_cb")) return;
   Sandbox s("overwrite", 10);
   REQUIRE(test::run_cmd(s.erm("a", "")) == 0);
@@ -168,7 +168,7 @@ TEST_CASE("runs: --out with earlier results is refused without --resume or --for
 }
 
 // ---- 4. self-describing model files, infer on raw pixels, --init-from, --eval-only ----
-TEST_CASE("runs: infer runs a trainer's model with nothing else; raw uint8 and [0, 1] pixels give its test accuracy") {
+TEST_CASE("runs: infer runs a trainer's model with nothing else, raw uint8 and [0, 1] pixels give its test accuracy") {
   if (!built("train_erm") || !built("infer")) return;
   Sandbox s("infer");
   REQUIRE(test::run_cmd(s.erm("a", "--pool 2")) == 0);  // a non-default architecture detail
@@ -206,7 +206,7 @@ TEST_CASE("runs: infer runs a trainer's model with nothing else; raw uint8 and [
   CHECK(has(text, "expected raw pixels in [0, 1]"));
 }
 
-TEST_CASE("runs: --eval-only with --init-from reproduces the accuracy; --init-from fine-tunes; another architecture is refused") {
+TEST_CASE("runs: --eval-only with --init-from reproduces the accuracy, --init-from fine-tunes, another architecture is refused") {
   if (!built("train_erm")) return;
   Sandbox s("init");
   REQUIRE(test::run_cmd(s.erm("a", "")) == 0);
@@ -244,7 +244,7 @@ TEST_CASE("runs: flags that cannot apply are refused with the flag's name") {
 }
 
 // ---- 6. config.json typed and resolved; wall_s of a resumed run; the evaluation split recorded ----
-TEST_CASE("runs: config.json holds typed, resolved values; a resumed run's wall_s covers all of it") {
+TEST_CASE("runs: config.json holds typed, resolved values, a resumed run's wall_s covers all of it") {
   if (!built("train_erm")) return;
   Sandbox s("config");
   REQUIRE(test::run_cmd(s.erm("a", "--debug-interrupt-after-steps 30")) == 130);  // 20 batches an epoch
