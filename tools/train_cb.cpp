@@ -3,7 +3,9 @@
 // markdown table (mean ± std over seeds) and writes metrics.json, results.md and per-class accuracy figures.
 // Default: the official CIFAR recipe (ResNet-32, 200 epochs, warm-up 5, ×0.01 at 160 and 180, wd 2e-4).
 // --quick: cb.md §6, long-tailed Fashion-MNIST, SmallCNN(w=8), 12 epochs, μ ∈ {10, 50, 100}, the four
-// losses, seeds 0-2, and a check of the spec's pass conditions.
+// losses, seeds 0-2, and a check of the spec's pass conditions. Each run evaluates every --eval-every epochs
+// (so its log.csv shows test metrics during training); --resume continues an interrupted command only
+// under the settings in --out/config.json.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
