@@ -220,6 +220,11 @@ TEST_CASE("runs: --eval-only with --init-from reproduces the accuracy, --init-fr
   CHECK(rc == 1);
   CHECK(has(text, "widths: file [8,16,16], this run [8,16,32]"));
   CHECK(test::run_cmd(s.erm("h", "--eval-only")) == 1);  // nothing to evaluate
+  // --force never deletes the weights the command is about to read.
+  auto [rc2, text2] = test::run_capture(s.erm("a", "--eval-only --force" + w));
+  CHECK(rc2 == 1);
+  CHECK(has(text2, "--force would delete"));
+  CHECK(fs::exists(fs::path(s.out("a")) / "model.safetensors"));
 }
 
 // ---- 5. flags: validated as --help says, nothing silently ignored ----

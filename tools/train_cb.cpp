@@ -101,7 +101,7 @@ int main(int argc, char** argv) {
                      {"crop-padding", padding},  {"eval-every", eval_every}, {"lr_scaled", lr_scaled},
                      {"eval_split", eval_split_name(common)}};
     Json config = run_config(app, "train_cb", resolved);
-    check_run_dir(common.out, config, common.resume, common.force);  // before the (slow, maybe missing) data
+    check_run_dir(common.out, config, common.resume, common.force, {common.init_from});  // before the (slow, maybe missing) data
     // With --val-per-class the long-tailed sets are drawn from the rest of train and every "test" number
     // below is on the balanced held-out images.
     DatasetBundle full = load_training_data(common, dataset);
@@ -117,7 +117,7 @@ int main(int argc, char** argv) {
       ENGINE_CHECK(batch <= n, "--batch-size ", batch, " is larger than the long-tailed training set at mu ", mu, " (", n,
                    " images)");
     }
-    RunDir run = open_run_dir(common.out, config, common.resume, common.force);
+    RunDir run = open_run_dir(common.out, config, common.resume, common.force, {common.init_from});
     for (double mu : mus) {
       const auto& counts = lt_counts[mu];
       for (uint64_t seed : seeds) {

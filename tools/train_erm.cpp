@@ -90,9 +90,9 @@ int main(int argc, char** argv) {
                      {"pool", spec.pool},    {"epochs", epochs},         {"schedule", schedule},
                      {"milestones", milestones}, {"no-augment", no_augment}, {"eval_split", eval_split_name(common)}};
     Json config = run_config(app, "train_erm", resolved);
-    check_run_dir(common.out, config, common.resume, common.force);  // before the (slow, maybe missing) data
+    check_run_dir(common.out, config, common.resume, common.force, {common.init_from});  // before the (slow, maybe missing) data
     DatasetBundle data = load_training_data(common, dataset, image_size);
-    RunDir run = open_run_dir(common.out, config, common.resume, common.force);
+    RunDir run = open_run_dir(common.out, config, common.resume, common.force, {common.init_from});
 
     ClassifyConfig cfg;
     cfg.model = spec;

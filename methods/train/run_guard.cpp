@@ -50,10 +50,16 @@ static void delete_run_files(const std::string& dir, const std::vector<std::stri
   std::fprintf(stderr, "--force: deleted %zu files of earlier runs in %s\n", files.size(), dir.c_str());
 }
 
-void check_run_dir(const std::string& dir, const Json& config, bool resume, bool force) {
+void check_run_dir(const std::string& dir, const Json& config, bool resume, bool force,
+                   const std::vector<std::string>& inputs) {
   ENGINE_CHECK(!(resume && force), "--resume and --force contradict each other: --resume continues the run in '", dir,
                "', --force deletes it");
   auto files = existing_run_files(dir);
+  std::error_code ec;
+  for (auto& in : inputs)
+    for (auto& f : files)
+      ENGINE_CHECK(!force || in.empty() || !fs::equivalent(in, fs::path(dir) / f, ec), "--force would delete '", in,
+                   "', which this command reads; copy it elsewhere or choose another --out");
   if (!files.empty() && !force) {
     if (!resume) {
       ENGINE_FAIL("--out '", dir, "' already holds results (", list(files),
@@ -80,8 +86,9 @@ void check_run_dir(const std::string& dir, const Json& config, bool resume, bool
   }
 }
 
-RunDir open_run_dir(const std::string& dir, const Json& config, bool resume, bool force) {
-  check_run_dir(dir, config, resume, force);
+RunDir open_run_dir(const std::string& dir, const Json& config, bool resume, bool force,
+                    const std::vector<std::string>& inputs) {
+  check_run_dir(dir, config, resume, force, inputs);
   auto files = existing_run_files(dir);
   if (force && !files.empty()) delete_run_files(dir, files);
   RunDir run(dir);

@@ -16,8 +16,11 @@ std::vector<std::string> existing_run_files(const std::string& dir);
 
 // The checks alone, with no side effect: trainers call it before loading data, so a refused command fails
 // at once (and even when the data is missing).
-void check_run_dir(const std::string& dir, const Json& config, bool resume, bool force);
+// `inputs` are files the command reads (e.g. --init-from): --force refuses to delete one of them.
+void check_run_dir(const std::string& dir, const Json& config, bool resume, bool force,
+                   const std::vector<std::string>& inputs = {});
 // check_run_dir, then with force deletes the earlier files, creates dir and writes config.json.
-RunDir open_run_dir(const std::string& dir, const Json& config, bool resume, bool force);
+RunDir open_run_dir(const std::string& dir, const Json& config, bool resume, bool force,
+                    const std::vector<std::string>& inputs = {});
 
 }  // namespace eg::train
