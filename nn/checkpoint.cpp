@@ -20,6 +20,8 @@ std::string load_weights(const std::string& path, Module& m, bool strict) {
   }
 }
 
+bool is_training_state(const std::string& name) { return name.rfind("optim.", 0) == 0 || name.rfind("rng.", 0) == 0; }
+
 Tensor generator_state_tensor(const Generator& g) {
   auto s = g.state();
   int64_t cached;
@@ -54,7 +56,7 @@ std::map<std::string, std::string> load_checkpoint(const std::string& path, Modu
   for (auto& [n, t] : f.tensors) {
     if (n.rfind("optim.", 0) == 0) optim.emplace_back(n.substr(6), t);
     else if (n.rfind("rng.", 0) == 0) rng[n.substr(4)] = t;
-    else model.emplace_back(n, t);
+    else if (!is_training_state(n)) model.emplace_back(n, t);
   }
   try {
     m.load_state_dict(model, true);

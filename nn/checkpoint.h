@@ -25,6 +25,9 @@ void save_checkpoint(const std::string& path, const Module& m, const Optimizer& 
 std::map<std::string, std::string> load_checkpoint(const std::string& path, Module& m, Optimizer& opt,
                                                    const std::map<std::string, Generator*>& generators);
 
+// True for a training checkpoint's optimizer ("optim.") and generator ("rng.") entries: not weights.
+bool is_training_state(const std::string& name);
+
 Tensor generator_state_tensor(const Generator& g);
 void set_generator_state(Generator& g, const Tensor& t, const std::string& what);
 

@@ -176,7 +176,7 @@ TEST_CASE("parity: infer reproduces PyTorch's eval logits from a weights file") 
   save_safetensors((dir / "w.safetensors").string(), state);
   save_safetensors((dir / "x.safetensors").string(), {{"images", get(f, "x")}});
   std::string cmd = infer + " --model resnet32 --in-channels 1 --num-classes 10 --weights " + (dir / "w.safetensors").string() +
-                    " --input " + (dir / "x.safetensors").string() + " --input-key images --output " +
+                    " --input " + (dir / "x.safetensors").string() + " --input-key images --no-normalize --output " +
                     (dir / "y.safetensors").string() + " > /dev/null";
   REQUIRE(std::system(cmd.c_str()) == 0);
   auto out = load_safetensors((dir / "y.safetensors").string());
@@ -184,7 +184,7 @@ TEST_CASE("parity: infer reproduces PyTorch's eval logits from a weights file") 
   check_rel(*out.find("features"), get(f, "eval_features"), 1e-4, "infer features");
   // A bad weights file gives a clear error and a non-zero exit.
   std::string bad = infer + " --model resnet20 --in-channels 1 --num-classes 10 --weights " + (dir / "w.safetensors").string() +
-                    " --input " + (dir / "x.safetensors").string() + " --input-key images --output " +
+                    " --input " + (dir / "x.safetensors").string() + " --input-key images --no-normalize --output " +
                     (dir / "z.safetensors").string() + " 2> " + (dir / "err.txt").string();
   CHECK(std::system(bad.c_str()) != 0);
   CHECK(!fs::exists(dir / "z.safetensors"));

@@ -74,7 +74,7 @@ TEST_CASE("train: --val-per-class evaluates on held-out train images, never the 
   REQUIRE(test::run_cmd(t.erm("v", "--val-per-class 20 --pool 2")) == 0);
   auto cfg = test::read_json((t.root / "v" / "config.json").string());
   CHECK(cfg["resolved"]["eval_split"] == "val");
-  CHECK(cfg["val-per-class"] == "20");
+  CHECK(cfg["val-per-class"] == 20);
   CHECK(t.final_metric("v", "test_acc") > 0.5);
   REQUIRE(test::run_cmd(t.erm("t", "")) == 0);
   CHECK(test::read_json((t.root / "t" / "config.json").string())["resolved"]["eval_split"] == "test");

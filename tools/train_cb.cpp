@@ -3,10 +3,14 @@
 // markdown table (mean ± std over seeds) and writes metrics.json, results.md and per-class accuracy figures.
 // Default: the official CIFAR recipe (ResNet-32, 200 epochs, warm-up 5, ×0.01 at 160 and 180, wd 2e-4).
 // --quick: cb.md §6, long-tailed Fashion-MNIST, SmallCNN(w=8), 12 epochs, μ ∈ {10, 50, 100}, the four
-// losses, seeds 0-2, and a check of the spec's pass conditions.
+// losses, seeds 0-2, and a check of the spec's pass conditions. Each run evaluates every --eval-every epochs
+// (so its log.csv shows test metrics during training); --resume continues an interrupted command only
+// under the settings in --out/config.json.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 
 #include "methods/cb/class_balanced.h"
 #include "methods/data/builders.h"
@@ -34,27 +38,32 @@ int main(int argc, char** argv) {
   app.add_option("--dataset", dataset, "fashion-mnist|mnist|cifar10|cifar100")->capture_default_str()
       ->check(CLI::IsMember({"fashion-mnist", "mnist", "cifar10", "cifar100"}));
   app.add_option("--model", spec.name, "backbone")->capture_default_str()->check(CLI::IsMember(nn::model_names()));
-  app.add_option("--widths", spec.widths, "convnet widths");
+  app.add_option("--widths", spec.widths, "convnet widths (default 16 32 64; --quick 8 16 32)");
   app.add_option("--mu", mus, "imbalance factors n_max/n_min (10 20 50 100 200)")->capture_default_str()
       ->check(CLI::Range(1.0, 1e6));
   app.add_option("--losses", variants, "softmax cb_softmax cb_sigmoid cb_focal")->capture_default_str()
       ->check(CLI::IsMember(cb::variant_names()));
   app.add_option("--beta", beta, "CB beta in [0, 1) (0 = no re-weighting, ->1 = inverse frequency)")->capture_default_str();
   app.add_option("--gamma", gamma, "focal gamma (0.5, 1, 2)")->capture_default_str()->check(CLI::NonNegativeNumber);
-  app.add_option("--seeds", seeds, "seeds (default: --seed)");
-  app.add_option("--epochs", epochs, "epochs")->capture_default_str()->check(CLI::PositiveNumber);
-  app.add_option("--batch-size", batch, "batch size")->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--seeds", seeds, "seeds, one run each (default: --seed)")->excludes("--seed");
+  app.add_option("--epochs", epochs, "epochs (>= 1); without --warmup/--milestones they scale with it (5, 160, 180 "
+                 "for 200)")->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--batch-size", batch, "batch size (at most the smallest long-tailed training set)")->capture_default_str()
+      ->check(CLI::PositiveNumber);
   app.add_option("--lr", lr, "base lr (scaled by batch/128 as the official code)")->capture_default_str()
       ->check(CLI::PositiveNumber);
-  app.add_option("--momentum", momentum, "SGD momentum")->capture_default_str();
-  app.add_option("--weight-decay", wd, "weight decay (the last bias of sigmoid/focal is excluded)")->capture_default_str();
+  app.add_option("--momentum", momentum, "SGD momentum")->capture_default_str()->check(CLI::Range(0.0, 1.0));
+  app.add_option("--weight-decay", wd, "weight decay (the last bias of sigmoid/focal is excluded)")->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   app.add_option("--warmup", warmup, "linear warm-up epochs")->capture_default_str()->check(CLI::NonNegativeNumber);
-  app.add_option("--milestones", milestones, "two epochs where lr is multiplied by 0.01")->capture_default_str()
-      ->expected(2);
-  app.add_option("--eval-every", eval_every, "evaluate every k epochs (0 = only at the end)")->capture_default_str();
-  app.add_option("--crop-padding", padding, "random-crop padding")->capture_default_str();
+  app.add_option("--milestones", milestones, "two increasing epochs (after --warmup, at most --epochs) where lr is "
+                 "multiplied by 0.01")->capture_default_str()->expected(2);
+  app.add_option("--eval-every", eval_every, "evaluate every k epochs and after the last (0 = about 5 times a run)")
+      ->capture_default_str()->check(CLI::NonNegativeNumber);
+  app.add_option("--crop-padding", padding, "random-crop padding")->capture_default_str()->check(CLI::NonNegativeNumber);
 
   return run_main(app, argc, argv, [&] {
+    refuse_with_quick(app, common, {"--dataset", "--model"}, "the dataset (fashion-mnist) and the model (convnet)");
     if (common.quick) {  // cb.md §6
       dataset = "fashion-mnist";
       spec.name = "convnet";
@@ -64,28 +73,53 @@ int main(int argc, char** argv) {
       if (!app.count("--warmup")) warmup = 1;
       if (!app.count("--milestones")) milestones = {10, 11};
       if (!app.count("--crop-padding")) padding = 2;
-      if (!app.count("--seeds")) seeds = {0, 1, 2};
+      if (!app.count("--seeds") && !app.count("--seed")) seeds = {0, 1, 2};
+    } else {
+      // The official 5 / 160 / 180 belong to 200 epochs: a shorter run keeps their proportions.
+      // Rounded to 1e-6 epochs so config.json reads 2.7, not 2.6999999999999997.
+      auto scaled = [&](double official) { return std::round(official * (double)epochs / 200.0 * 1e6) / 1e6; };
+      if (!app.count("--warmup")) warmup = scaled(5);
+      if (!app.count("--milestones")) milestones = {scaled(160), scaled(180)};
     }
+    ENGINE_CHECK(warmup <= milestones[0] && milestones[0] < milestones[1] && milestones[1] <= (double)epochs,
+                 "need --warmup <= first milestone < second milestone <= --epochs; got warmup ", warmup, ", milestones ",
+                 milestones[0], " ", milestones[1], ", epochs ", epochs);
+    if (spec.name == "convnet" && spec.widths.empty()) spec.widths = {16, 32, 64};
+    refuse_unless(app, "--widths", spec.name == "convnet", "applies to --model convnet only");
+    auto uses = [&](const std::string& v) { return std::find(variants.begin(), variants.end(), v) != variants.end(); };
+    refuse_unless(app, "--gamma", uses("cb_focal"), "applies to the cb_focal loss only (not in --losses)");
+    refuse_unless(app, "--beta", uses("cb_softmax") || uses("cb_sigmoid") || uses("cb_focal"),
+                  "applies to the cb_* losses only (softmax is CB with beta 0)");
     if (seeds.empty()) seeds = {common.seed};
+    if (eval_every == 0) eval_every = std::max<int64_t>(1, (epochs + 4) / 5);
     spec.conv_bias = false;  // the official ResNet and the spec's SmallCNN have bias-free convs
     Device dev = apply_common_flags(common);
+    double lr_scaled = lr * (double)batch / 128.0;
+    Json resolved = {{"dataset", dataset},       {"model", spec.name},     {"widths", spec.widths},
+                     {"mu", mus},                {"losses", variants},     {"epochs", epochs},
+                     {"warmup", warmup},         {"milestones", milestones}, {"seeds", seeds},
+                     {"crop-padding", padding},  {"eval-every", eval_every}, {"lr_scaled", lr_scaled},
+                     {"eval_split", eval_split_name(common)}};
+    Json config = run_config(app, "train_cb", resolved);
+    check_run_dir(common.out, config, common.resume, common.force, {common.init_from});  // before the (slow, maybe missing) data
     // With --val-per-class the long-tailed sets are drawn from the rest of train and every "test" number
     // below is on the balanced held-out images.
     DatasetBundle full = load_training_data(common, dataset);
     // The official input scaling x/128 − 1 (pixels in [0, 1] here: (x − 128/255) / (128/255)).
     full.mean.assign((size_t)full.train.c, 128.0f / 255.0f);
     full.std.assign((size_t)full.train.c, 128.0f / 255.0f);
-    RunDir run(common.out);
-    Json config = flags_json(app);
-    config["trainer"] = "train_cb";
-    config["resolved"] = {{"dataset", dataset}, {"model", spec.name}, {"widths", spec.widths}, {"mu", mus},
-                          {"epochs", epochs}, {"warmup", warmup}, {"milestones", milestones}, {"seeds", seeds},
-                          {"eval_split", full.eval_split}};
-    run.write_config(config);
-    double lr_scaled = lr * (double)batch / 128.0;
+    // Every long-tailed set must hold a batch: checked for all mu before any run trains.
+    std::map<double, std::vector<int64_t>> lt_counts;  // per mu: train images per class
     for (double mu : mus) {
-      auto counts = data::long_tail_counts(full.train.num_classes > 0 ? full.train.class_counts()[0] : 0,
-                                           full.train.num_classes, mu);
+      auto& counts = lt_counts[mu] = data::long_tail_counts(full.train.class_counts()[0], full.train.num_classes, mu);
+      int64_t n = 0;
+      for (auto c : counts) n += c;
+      ENGINE_CHECK(batch <= n, "--batch-size ", batch, " is larger than the long-tailed training set at mu ", mu, " (", n,
+                   " images)");
+    }
+    RunDir run = open_run_dir(common.out, config, common.resume, common.force, {common.init_from});
+    for (double mu : mus) {
+      const auto& counts = lt_counts[mu];
       for (uint64_t seed : seeds) {
         DatasetBundle d = full;
         d.train = data::make_long_tail(full.train, counts, seed);
@@ -99,7 +133,7 @@ int main(int argc, char** argv) {
           ClassifyConfig cfg;
           cfg.model = spec;
           cfg.epochs = epochs;
-          cfg.batch_size = std::min<int64_t>(batch, d.train.n);
+          cfg.batch_size = batch;
           cfg.lr = lr_scaled;
           cfg.momentum = momentum;
           cfg.weight_decay = wd;
@@ -113,8 +147,10 @@ int main(int argc, char** argv) {
           cfg.run_dir = run.dir() + sub;
           std::filesystem::create_directories(cfg.run_dir);
           cfg.resume = common.resume;
+          cfg.init_from = common.init_from;
+          cfg.trainer = "train_cb";
           cfg.label = "mu" + std::to_string((int)mu) + " " + v.run + " s" + std::to_string(seed);
-          cfg.eval_every = eval_every > 0 ? eval_every : epochs;
+          cfg.eval_every = eval_every;
           cfg.plain = common.plain;
           cfg.shot_metrics = true;
           cfg.debug_kill_after_steps = common.debug_kill_after_steps;
@@ -130,6 +166,7 @@ int main(int argc, char** argv) {
           for (auto& [k, val] : r.metrics) rec.metrics[k] = val;
           for (size_t c = 0; c < r.per_class.size(); ++c) rec.metrics["class_" + std::to_string(c) + "_acc"] = r.per_class[c];
           rec.wall_s = r.wall_s;
+          rec.eval_split = full.eval_split;
           run.record(rec);
           std::printf("mu=%g %-10s seed %lu: balanced acc %.2f%% (many %.1f, medium %.1f, few %.1f) in %.1f s\n", mu,
                       v.run.c_str(), (unsigned long)seed, 100 * r.metrics["balanced_acc"], 100 * r.metrics["many_acc"],

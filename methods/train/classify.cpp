@@ -1,6 +1,7 @@
 // classify.cpp — supervised classification training (see classify.h).
 #include "methods/train/classify.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "losses/cross_entropy.h"
@@ -23,16 +24,34 @@ std::shared_ptr<data::Transform> train_transform(const DatasetBundle& d, bool au
   return std::make_shared<data::Compose>(ts);
 }
 
+ModelFileInfo model_file_info(const DatasetBundle& d, const ClassifyConfig& cfg) {
+  ModelFileInfo i;
+  i.spec = cfg.model;
+  i.spec.in_channels = d.train.c;
+  i.spec.num_classes = d.train.num_classes;
+  i.input_shape = {d.train.c, d.train.h, d.train.w};
+  i.mean = d.mean;
+  i.std = d.std;
+  // One name per class: a dataset's list (Fashion-MNIST's ten) can be longer than the classes present.
+  for (int64_t c = 0; c < d.train.num_classes; ++c)
+    i.class_names.push_back(c < (int64_t)d.train.class_names.size() ? d.train.class_names[(size_t)c] : std::to_string(c));
+  i.dataset = d.name;
+  i.trainer = cfg.trainer;
+  return i;
+}
+
 ClassifyResult train_classifier(const DatasetBundle& d, const ClassifyConfig& cfg) {
   ENGINE_CHECK(d.train.n > 0, "train_classifier: empty training set");
   ENGINE_CHECK(cfg.batch_size > 0 && cfg.batch_size <= d.train.n, "train_classifier: batch size ", cfg.batch_size,
                " must be in [1, ", d.train.n, "] (the training set size)");
+  ENGINE_CHECK(!cfg.eval_only || !cfg.init_from.empty(), "evaluation only needs weights (--init-from FILE)");
   Generator init_gen(cfg.seed);
-  nn::ModelSpec spec = cfg.model;
-  spec.in_channels = d.train.c;
-  spec.num_classes = d.train.num_classes;
+  ModelFileInfo info = model_file_info(d, cfg);
+  const nn::ModelSpec& spec = info.spec;
   auto model = nn::make_model(spec, init_gen);
   if (cfg.init_model) cfg.init_model(*model);
+  // A resumed run takes its weights from the checkpoint; --init-from only seeds a fresh start.
+  if (!cfg.init_from.empty()) load_weights_from(cfg.init_from, *model, spec);
   model->to(cfg.device);
   std::vector<nn::ParamGroup> groups;
   if (cfg.param_groups) groups = cfg.param_groups(*model);
@@ -50,6 +69,9 @@ ClassifyResult train_classifier(const DatasetBundle& d, const ClassifyConfig& cf
   auto counts = d.train.class_counts();
   auto tt = test_transform(d);
   Predictions last;
+  // log.csv and the curves name the split they measure: val_acc with --val-per-class. metrics.json keeps
+  // the stable key test_acc (tools read it) next to val_acc, and says eval_split.
+  const std::string acc_key = d.eval_split + "_acc";
 
   LoopHooks hooks;
   int64_t current_epoch = 0;
@@ -63,7 +85,9 @@ ClassifyResult train_classifier(const DatasetBundle& d, const ClassifyConfig& cf
     model->eval();
     last = predict(d.test, [&](const Tensor& x) { return model->forward(x); }, tt, 256, cfg.device);
     model->train();
-    return classification_metrics(last, cfg.shot_metrics ? counts : std::vector<int64_t>{});
+    Metrics m = classification_metrics(last, cfg.shot_metrics ? counts : std::vector<int64_t>{});
+    if (acc_key != "test_acc") m[acc_key] = m["test_acc"], m.erase("test_acc");
+    return m;
   };
   LoopConfig lc;
   lc.epochs = cfg.epochs;
@@ -75,30 +99,40 @@ ClassifyResult train_classifier(const DatasetBundle& d, const ClassifyConfig& cf
   lc.resume = cfg.resume;
   lc.device = cfg.device;
   lc.metadata = cfg.metadata;
+  lc.eval_columns = classification_metric_names(d.train.num_classes, cfg.shot_metrics);
+  std::replace(lc.eval_columns.begin(), lc.eval_columns.end(), std::string("test_acc"), acc_key);
+  for (auto& [k, v] : model_file_metadata(info)) lc.metadata[k] = v;  // the checkpoint describes its model too
   lc.plain = cfg.plain;
   lc.debug_kill_after_steps = cfg.debug_kill_after_steps;
   lc.debug_interrupt_after_steps = cfg.debug_interrupt_after_steps;
   lc.metadata["seed"] = std::to_string(cfg.seed);
-  LoopResult r = run_training(*model, opt, loader, hooks, lc);
-
   ClassifyResult out;
-  out.metrics = r.last_eval;
-  out.wall_s = r.wall_s;
-  out.interrupted = r.interrupted;
-  if (r.interrupted || last.n == 0) return out;
+  if (cfg.eval_only) {
+    out.metrics = hooks.evaluate(0);
+  } else {
+    LoopResult r = run_training(*model, opt, loader, hooks, lc);
+    out.metrics = r.last_eval;
+    out.wall_s = r.wall_s;
+    out.interrupted = r.interrupted;
+  }
+  if (out.metrics.count(acc_key)) out.metrics["test_acc"] = out.metrics[acc_key];
+  if (out.interrupted || last.n == 0) return out;
   auto pred = eval::argmax(last.logits, last.n, last.k);
   out.confusion = eval::confusion_matrix(pred, last.labels, last.k);
   out.per_class = eval::per_class_accuracy(pred, last.labels, last.k);
-  nn::save_weights(cfg.run_dir + "/model.safetensors", *model, {{"model", spec.name}});
+  if (!cfg.eval_only) nn::save_weights(cfg.run_dir + "/model.safetensors", *model, model_file_metadata(info));
   if (cfg.figures) {
-    plot_curves(cfg.run_dir + "/log.csv", {{"train_loss"}, {"train_acc", "test_acc"}}, cfg.run_dir + "/curves.png",
-                cfg.label + ": training curves");
+    // With --val-per-class the test_* numbers are validation numbers: the titles say which split.
+    const std::string& split = d.eval_split;
+    if (!cfg.eval_only)
+      plot_curves(cfg.run_dir + "/log.csv", {{"train_loss"}, {"train_acc", acc_key}}, cfg.run_dir + "/curves.png",
+                  cfg.label + ": training curves");
     plot_confusion(out.confusion, last.k, d.test.class_names, cfg.run_dir + "/confusion.png",
-                   cfg.label + ": confusion matrix (test, row-normalized)");
+                   cfg.label + ": confusion matrix (" + split + ", row-normalized)");
     std::vector<std::string> names = d.test.class_names;
     if (names.empty())
       for (int64_t i = 0; i < last.k; ++i) names.push_back(std::to_string(i));
-    plot_bars({out.per_class}, {"test accuracy"}, names, cfg.run_dir + "/per_class_acc.png",
+    plot_bars({out.per_class}, {split + " accuracy"}, names, cfg.run_dir + "/per_class_acc.png",
               cfg.label + ": per-class accuracy", "accuracy");
   }
   return out;

@@ -1,7 +1,8 @@
 // classify.h — supervised image classification on top of the loop: a backbone, SGD with parameter
 // groups, a schedule, a loss (cross-entropy unless the method gives another), train augmentation
 // (random crop with padding + horizontal flip), evaluation after each epoch, and the run's figures
-// (curves.png, confusion.png, per_class_acc.png) and final weights (model.safetensors). Used by
+// (curves.png, confusion.png, per_class_acc.png) and final weights (model.safetensors, self-describing:
+// see model_file.h). Optionally starts from saved weights (init_from) or only evaluates them. Used by
 // train_erm and the long-tail trainers (CB, M2m's baselines).
 #pragma once
 #include <functional>
@@ -12,6 +13,7 @@
 #include "methods/train/datasets.h"
 #include "methods/train/evaluate.h"
 #include "methods/train/loop.h"
+#include "methods/train/model_file.h"
 
 namespace eg::train {
 
@@ -37,7 +39,10 @@ struct ClassifyConfig {
   Device device = Device::CPU;
   std::string run_dir;
   std::string label = "train";
+  std::string trainer;          // recorded in the model file
   bool resume = false;
+  std::string init_from;        // start from these weights (model file or checkpoint; same architecture)
+  bool eval_only = false;       // no training: evaluate the init_from weights, write metrics and figures
   int64_t eval_every = 1;
   bool figures = true;
   bool shot_metrics = false;  // many/medium/few-shot accuracy (long-tailed training sets)
@@ -55,6 +60,9 @@ struct ClassifyResult {
 };
 
 ClassifyResult train_classifier(const DatasetBundle& data, const ClassifyConfig& cfg);
+
+// The model file description of cfg's model trained on data (architecture, input, normalization, classes).
+ModelFileInfo model_file_info(const DatasetBundle& data, const ClassifyConfig& cfg);
 
 // The test-time transform of a dataset (normalization only) and the train-time one (augment + normalize).
 std::shared_ptr<data::Transform> test_transform(const DatasetBundle& data);

@@ -21,7 +21,12 @@ void add_common_flags(CLI::App& app, CommonFlags& f, const std::string& default_
   app.add_option("--seed", f.seed, "random seed (weights, data order, augmentation)")->capture_default_str();
   app.add_option("--device", f.device, "cpu or cuda")->capture_default_str()->check(CLI::IsMember({"cpu", "cuda"}));
   app.add_option("--threads", f.threads, "CPU threads (0 = all cores)")->capture_default_str()->check(CLI::NonNegativeNumber);
-  app.add_flag("--resume", f.resume, "continue from --out/checkpoint.safetensors where a run stopped");
+  app.add_flag("--resume", f.resume,
+               "continue the run in --out where it stopped (refused when its config.json has other settings)");
+  app.add_flag("--force", f.force, "delete the results of earlier runs in --out and start over");
+  app.add_option("--init-from", f.init_from,
+                 "start from these weights (model.safetensors or checkpoint.safetensors of an earlier run; same "
+                 "architecture and classes)")->check(CLI::ExistingFile);
   app.add_flag("--quick", f.quick, "the scaled-down preset that finishes in minutes on 2 cores");
   app.add_flag("--plain", f.plain, "no progress bar, one line per epoch");
   app.add_option("--val-per-class", f.val_per_class,
@@ -56,19 +61,19 @@ DatasetBundle load_training_data(const CommonFlags& f, const std::string& name, 
   return b;
 }
 
-Json flags_json(const CLI::App& app) {
-  Json j = Json::object();
-  for (const CLI::Option* o : app.get_options()) {
-    std::string name = o->get_name(false, true);
-    if (name.rfind("--", 0) != 0 || name == "--help") continue;
-    name = name.substr(2);
-    auto res = o->results();
-    if (o->get_expected_min() == 0) j[name] = o->as<bool>();
-    else if (res.size() > 1) j[name] = res;
-    else j[name] = o->as<std::string>();
-  }
-  return j;
+void refuse_unless(const CLI::App& app, const std::string& flag, bool applies, const std::string& why) {
+  ENGINE_CHECK(applies || app.count(flag) == 0, flag, " ", why, "; drop it");
 }
+
+void refuse_with_quick(const CLI::App& app, const CommonFlags& f, const std::vector<std::string>& fixed_flags,
+                       const std::string& preset) {
+  if (!f.quick) return;
+  for (auto& flag : fixed_flags)
+    ENGINE_CHECK(app.count(flag) == 0, "--quick fixes ", preset, ", so ", flag,
+                 " cannot be changed with it: drop ", flag, ", or drop --quick and give every setting");
+}
+
+std::string eval_split_name(const CommonFlags& f) { return f.val_per_class > 0 ? "val" : "test"; }
 
 int run_main(CLI::App& app, int argc, char** argv, const std::function<int()>& body) {
   try {

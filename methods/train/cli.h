@@ -7,7 +7,8 @@
 
 #include "core/dtype.h"
 #include "methods/train/datasets.h"
-#include "methods/train/run_dir.h"
+#include "methods/train/run_config.h"
+#include "methods/train/run_guard.h"
 
 namespace eg::train {
 
@@ -18,7 +19,9 @@ struct CommonFlags {
   std::string device = "cpu";
   int threads = 0;  // 0 = all cores (OpenMP default)
   bool resume = false;
+  bool force = false;  // delete an earlier run's files in --out and start over
   bool quick = false;
+  std::string init_from;  // start from these weights (a model file or a training checkpoint)
   bool plain = false;  // no progress bar even on a terminal
   int64_t val_per_class = 0;  // > 0: evaluate on this many held-out train images per class instead of test
   int64_t debug_kill_after_steps = 0, debug_interrupt_after_steps = 0;  // resume tests (hidden flags)
@@ -30,8 +33,14 @@ Device apply_common_flags(const CommonFlags& f);
 // The dataset a trainer trains on: load_dataset, then --val-per-class's hold-out when it is set (the
 // same fixed split for every trainer and seed, so settings are compared on the same images).
 DatasetBundle load_training_data(const CommonFlags& f, const std::string& name, int64_t image_size = 32);
-// The flags as JSON for config.json (every option of the app with its final value).
-Json flags_json(const CLI::App& app);
+// The split load_training_data evaluates on: "val" with --val-per-class, else "test".
+std::string eval_split_name(const CommonFlags& f);
+// A flag the user gave that this run would ignore is an error, not a silent no-op: throws
+// "<flag> <why>" when `flag` was given and `applies` is false (e.g. "--widths applies to --model convnet only").
+void refuse_unless(const CLI::App& app, const std::string& flag, bool applies, const std::string& why);
+// --quick fixes some settings; giving one of those flags too is refused rather than silently overridden.
+void refuse_with_quick(const CLI::App& app, const CommonFlags& f, const std::vector<std::string>& fixed_flags,
+                       const std::string& preset);
 // Parses, then runs body; eg::Error / std::exception -> "<prog>: error: ..." and exit code 1.
 int run_main(CLI::App& app, int argc, char** argv, const std::function<int()>& body);
 

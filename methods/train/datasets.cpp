@@ -14,7 +14,7 @@ namespace eg::train {
 namespace fs = std::filesystem;
 
 const std::vector<std::string>& dataset_names() {
-  static const std::vector<std::string> n = {"fashion-mnist", "mnist", "cifar10", "cifar100", "folder"};
+  static const std::vector<std::string> n = {"fashion-mnist", "mnist", "cifar10", "cifar100", "folder", "cub"};
   return n;
 }
 
@@ -48,6 +48,11 @@ DatasetBundle load_dataset(const std::string& name, const std::string& data_dir,
     need_dir(data_dir, "--data-dir must be a folder with train.txt and test.txt ('relative/path label' lines)");
     b.train = data::load_image_list(data_dir + "/train.txt", data_dir, image_size);
     b.test = data::load_image_list(data_dir + "/test.txt", data_dir, image_size, 3, b.train.num_classes);
+    b.mean = {0.485f, 0.456f, 0.406f}, b.std = {0.229f, 0.224f, 0.225f};  // ImageNet statistics
+  } else if (name == "cub") {
+    need_dir(data_dir, "--data-dir must hold CUB-200-2011 (images.txt, image_class_labels.txt, train_test_split.txt, images/)");
+    b.train = data::load_cub_dir(data_dir, true, image_size);
+    b.test = data::load_cub_dir(data_dir, false, image_size);
     b.mean = {0.485f, 0.456f, 0.406f}, b.std = {0.229f, 0.224f, 0.225f};  // ImageNet statistics
   } else {
     std::string known;

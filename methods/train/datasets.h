@@ -1,6 +1,7 @@
 // datasets.h — datasets by name for the trainers: fashion-mnist, mnist (IDX under DATA/<name>/),
-// cifar10, cifar100 (binary versions under DATA/cifar-10-batches-bin etc.), and "folder" (an image folder
-// with train.txt / test.txt lists of "relative/path label"). Each comes with its per-channel
+// cifar10, cifar100 (binary versions under DATA/cifar-10-batches-bin etc.), "folder" (an image folder
+// with train.txt / test.txt lists of "relative/path label", read as RGB) and "cub" (CUB-200-2011's own
+// layout; both resized to image_size and normalized with ImageNet statistics). Each comes with its per-channel
 // normalization (mean, std of the training pixels in [0, 1]) and a missing-data error that says which
 // command fetches it.
 #pragma once
@@ -21,7 +22,7 @@ struct DatasetBundle {
 };
 
 const std::vector<std::string>& dataset_names();
-// image_size applies to "folder" only (images are resized to it).
+// image_size applies to "folder" and "cub" only (images are resized to it).
 DatasetBundle load_dataset(const std::string& name, const std::string& data_dir, int64_t image_size = 32);
 
 // For choosing settings without the test set: moves per_class seeded train images of each class into

@@ -45,4 +45,11 @@ Metrics classification_metrics(const Predictions& p, const std::vector<int64_t>&
   return m;
 }
 
+std::vector<std::string> classification_metric_names(int64_t k, bool shot_metrics) {
+  std::vector<std::string> n = {"test_acc", "balanced_acc"};
+  if (k >= 5) n.push_back("top5_acc");
+  if (shot_metrics) n.insert(n.end(), {"many_acc", "medium_acc", "few_acc"});
+  return n;
+}
+
 }  // namespace eg::train

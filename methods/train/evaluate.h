@@ -26,5 +26,7 @@ Predictions predict(const data::ImageDataset& ds, const std::function<Tensor(con
 // test_acc, balanced_acc, top5_acc (K >= 5), and with train_counts the many/medium/few-shot accuracies
 // grouped by rank (the top and bottom thirds of classes by train count, as the specs' FMNIST-LT).
 Metrics classification_metrics(const Predictions& p, const std::vector<int64_t>& train_counts = {});
+// The keys classification_metrics returns for k classes (with shot metrics or not), in log.csv's order.
+std::vector<std::string> classification_metric_names(int64_t k, bool shot_metrics);
 
 }  // namespace eg::train

@@ -55,7 +55,7 @@ LoopResult run_training(nn::Module& model, nn::Optimizer& opt, data::DataLoader&
   ENGINE_CHECK(cfg.epochs >= 0, "run_training: epochs must be >= 0, got ", cfg.epochs);
   std::string ckpt = cfg.run_dir + "/checkpoint.safetensors", log_path = cfg.run_dir + "/log.csv";
   int64_t start_epoch = 0, skip = 0, step = 0;
-  double carried_loss = 0, carried_correct = 0, carried_seen = 0;
+  double carried_loss = 0, carried_correct = 0, carried_seen = 0, carried_wall = 0;
   if (cfg.resume && fs::exists(ckpt)) {
     auto meta = nn::load_checkpoint(ckpt, model, opt, cfg.generators);
     start_epoch = meta_int(meta, "epoch");
@@ -66,14 +66,23 @@ LoopResult run_training(nn::Module& model, nn::Optimizer& opt, data::DataLoader&
       carried_correct = std::stod(meta.at("partial_correct"));
       carried_seen = std::stod(meta.at("partial_seen"));
     }
-    std::fprintf(stderr, "resuming from %s: epoch %ld, batch %ld\n", ckpt.c_str(), (long)start_epoch, (long)skip);
+    if (meta.count("wall_s")) carried_wall = std::stod(meta.at("wall_s"));
+    // Epochs and batches 1-based, as the progress lines and the interrupt message print them.
+    if (start_epoch >= cfg.epochs)
+      std::fprintf(stderr, "resuming from %s: all %ld epochs were done\n", ckpt.c_str(), (long)cfg.epochs);
+    else
+      std::fprintf(stderr, "resuming from %s: %ld of %ld epochs done, continuing epoch %ld at batch %ld\n", ckpt.c_str(),
+                   (long)start_epoch, (long)cfg.epochs, (long)start_epoch + 1, (long)skip + 1);
   } else if (cfg.resume) {
     std::fprintf(stderr, "--resume: no checkpoint at %s, starting fresh\n", ckpt.c_str());
   }
   bool appending = cfg.resume && start_epoch + skip > 0;
   if (appending) truncate_log(log_path, start_epoch);
+  std::vector<std::string> columns = {"epoch", "lr", "train_loss", "train_acc", "time_s"};
+  columns.insert(columns.end(), cfg.eval_columns.begin(), cfg.eval_columns.end());
   std::unique_ptr<CsvLog> log;
-  std::vector<std::string> columns;
+  auto t0 = std::chrono::steady_clock::now();
+  auto wall = [&] { return carried_wall + seconds_since(t0); };
 
   auto save = [&](int64_t epoch, int64_t batch, double pl, double pc, double ps) {
     if (!cfg.checkpoints) return;
@@ -85,13 +94,13 @@ LoopResult run_training(nn::Module& model, nn::Optimizer& opt, data::DataLoader&
     ck.metadata["partial_loss"] = std::to_string(pl);
     ck.metadata["partial_correct"] = std::to_string(pc);
     ck.metadata["partial_seen"] = std::to_string(ps);
+    ck.metadata["wall_s"] = std::to_string(wall());
     ck.generators = cfg.generators;
     nn::save_checkpoint(ckpt, model, opt, ck);
   };
 
   LoopResult res;
   int64_t steps_here = 0;
-  auto t0 = std::chrono::steady_clock::now();
   for (int64_t epoch = start_epoch; epoch < cfg.epochs; ++epoch) {
     model.train();
     if (hooks.on_epoch_start) hooks.on_epoch_start(epoch);
@@ -138,27 +147,26 @@ LoopResult run_training(nn::Module& model, nn::Optimizer& opt, data::DataLoader&
         std::fprintf(stderr, "interrupted at epoch %ld batch %ld: checkpoint saved to %s (continue with --resume)\n",
                      (long)epoch + 1, (long)b + 1, ckpt.c_str());
         res.interrupted = true;
-        res.wall_s = seconds_since(t0);
+        res.wall_s = wall();
         return res;
       }
     }
     bar.finish();
     Metrics row{{"epoch", (double)epoch + 1}, {"lr", opt.groups().empty() ? 0 : opt.groups()[0].lr},
                 {"train_loss", seen ? loss_sum / seen : NAN}, {"time_s", bar.elapsed_s()}};
-    if (correct > 0 || seen == 0) row["train_acc"] = seen ? correct / seen : NAN;
+    if (correct > 0) row["train_acc"] = correct / seen;  // empty when the step hook gives no logits
     res.last_train = row;
     bool last = epoch + 1 == cfg.epochs;
     if (hooks.evaluate && (last || (epoch + 1) % std::max<int64_t>(cfg.eval_every, 1) == 0)) {
       Metrics m = hooks.evaluate(epoch);
-      for (auto& [k, v] : m) row[k] = v;
+      for (auto& [k, v] : m) {
+        ENGINE_CHECK(std::find(columns.begin(), columns.end(), k) != columns.end(), "run_training: evaluation returned '", k,
+                     "', which is not among LoopConfig::eval_columns (log.csv's schema)");
+        row[k] = v;
+      }
       res.last_eval = m;
     }
-    if (!log) {
-      for (auto& [k, _] : row) columns.push_back(k);
-      // epoch first so tools and the truncation on resume can read it.
-      std::stable_partition(columns.begin(), columns.end(), [](const std::string& c) { return c == "epoch"; });
-      log = std::make_unique<CsvLog>(log_path, columns, appending && fs::exists(log_path));
-    }
+    if (!log) log = std::make_unique<CsvLog>(log_path, columns, appending && fs::exists(log_path));
     log->row(row);
     std::ostringstream line;
     line.precision(4);
@@ -171,7 +179,7 @@ LoopResult run_training(nn::Module& model, nn::Optimizer& opt, data::DataLoader&
   }
   if (res.last_eval.empty() && hooks.evaluate && start_epoch >= cfg.epochs && cfg.epochs > 0)
     res.last_eval = hooks.evaluate(cfg.epochs - 1);  // resumed a finished run: report its metrics again
-  res.wall_s = seconds_since(t0);
+  res.wall_s = wall();
   return res;
 }
 

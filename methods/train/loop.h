@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "methods/data/loader.h"
 #include "nn/nn.h"
@@ -34,6 +35,10 @@ struct LoopConfig {
   std::shared_ptr<nn::LrSchedule> schedule;  // null = constant
   bool per_iteration_schedule = false;       // evaluate the schedule at fractional epochs
   int64_t eval_every = 1;                    // evaluate every k epochs (and always after the last)
+  // The metrics the evaluate hook returns: log.csv's columns are fixed before the first row (epoch, lr,
+  // train_loss, train_acc, time_s, then these), empty in the epochs without an evaluation, so a resumed
+  // run appends to the same schema whichever epoch it stopped in.
+  std::vector<std::string> eval_columns;
   std::string run_dir;                       // checkpoint.safetensors and log.csv go here
   std::string label = "train";               // progress label
   bool resume = false;
@@ -52,7 +57,7 @@ struct LoopResult {
   Metrics last_train;      // train_loss, train_acc, lr of the last epoch
   int64_t epochs_done = 0;
   bool interrupted = false;
-  double wall_s = 0;       // this process's training time
+  double wall_s = 0;       // training time of the whole run, resumed parts included
 };
 
 LoopResult run_training(nn::Module& model, nn::Optimizer& opt, data::DataLoader& loader, const LoopHooks& hooks,

@@ -79,7 +79,7 @@ RunDir::RunDir(const std::string& dir) : dir_(dir) {
       Json j = Json::parse(in);
       for (auto& r : j.at("runs"))
         records_.push_back({r.at("run"), r.at("seed"), r.value("params", Json::object()), r.value("metrics", Json::object()),
-                            r.value("wall_s", 0.0)});
+                            r.value("wall_s", 0.0), r.value("eval_split", std::string("test"))});
     } catch (const std::exception& e) {
       std::fprintf(stderr, "warning: ignoring unreadable %s: %s\n", path("metrics.json").c_str(), e.what());
     }
@@ -121,7 +121,7 @@ void RunDir::record(const RunRecord& r) {
   Json runs = Json::array();
   for (auto& x : records_)
     runs.push_back({{"run", x.run}, {"seed", x.seed}, {"params", x.params}, {"metrics", finite_or_null(x.metrics)},
-                    {"wall_s", std::round(x.wall_s * 10) / 10}});
+                    {"wall_s", std::round(x.wall_s * 10) / 10}, {"eval_split", x.eval_split}});
   write_file_atomic(path("metrics.json"), Json{{"runs", runs}}.dump(2) + "\n");
 }
 

@@ -1,6 +1,6 @@
 // run_dir.h — the output folder of a training run (--out DIR), one schema for every trainer:
 // config.json (the flags, and under "build" the CPU and kernels in use), log.csv (one row per epoch; a multi-run command writes <run>/log.csv per run),
-// metrics.json ({"runs": [{"run", "seed", "params", "metrics", "wall_s"}, ...]}), checkpoints, figures.
+// metrics.json ({"runs": [{"run", "seed", "params", "metrics", "wall_s", "eval_split"}, ...]}), checkpoints, figures.
 // Files are written atomically (temp + rename) so an interrupted run never leaves a torn file.
 #pragma once
 #include <map>
@@ -35,7 +35,8 @@ struct RunRecord {
   uint64_t seed = 0;
   Json params = Json::object();
   Json metrics = Json::object();
-  double wall_s = 0;
+  double wall_s = 0;            // training time of the run, resumed parts included
+  std::string eval_split = "test";  // "val" with --val-per-class: the test_* metrics are validation numbers
 };
 
 class RunDir {
