@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "core/cpu/isa.h"
 #include "core/safetensors.h"
 #include "core/storage.h"
 #include "methods/train/cli.h"
@@ -91,6 +92,7 @@ int main(int argc, char** argv) {
   g->add_option("--std", stdev, "per-channel std of [0, 1] pixels");
   CLI11_PARSE(app, argc, argv);
   try {
+    cpu::check_cpu_supports_build();
     if (threads > 0) omp_set_num_threads(threads);
     Device dev = device == "cuda" ? Device::CUDA : Device::CPU;
     ENGINE_CHECK(dev == Device::CPU || cuda_available(), "--device cuda: no CUDA device in this build or machine");
