@@ -47,6 +47,26 @@ Tensor record(OpKind kind, Tensor out, const std::vector<Tensor>& inputs, Backwa
 }
 
 namespace {
+// Moves out of `inputs` the Nodes that would die with them (the input is held only here and its Node
+// only by that input), so that the caller frees them one at a time.
+void take_sole_nodes(std::vector<Tensor>& inputs, std::vector<std::shared_ptr<Node>>& out) {
+  for (Tensor& in : inputs)
+    if (in.defined() && in.use_count() == 1 && in.impl()->grad_fn && in.impl()->grad_fn.use_count() == 1)
+      out.push_back(std::move(in.impl()->grad_fn));
+}
+}  // namespace
+
+Node::~Node() {
+  std::vector<std::shared_ptr<Node>> pending;
+  take_sole_nodes(inputs, pending);
+  while (!pending.empty()) {
+    std::shared_ptr<Node> n = std::move(pending.back());
+    pending.pop_back();
+    take_sole_nodes(n->inputs, pending);
+  }  // n dies here with nothing left below it to recurse into
+}
+
+namespace {
 
 // Post-order DFS without recursion (ResNet-110 graphs are thousands of nodes deep). Returns owning
 // pointers: freeing a Node's inputs during the walk must not destroy Nodes still to be visited.
@@ -72,8 +92,9 @@ void accumulate(Tensor& slot, const Tensor& g) {
   else slot = kernels::binary(kernels::BinaryOp::Add, slot, g);
 }
 
-// Runs the graph below `root`. With `wanted` non-null, leaf grads go into *wanted_grads instead of
-// .grad (autograd::grad); otherwise into the leaves' .grad fields.
+// Runs the graph below `root`. With `wanted` non-null, the gradients of the wanted tensors go into
+// *wanted_grads and no .grad is touched (autograd::grad): a wanted leaf's from the edges into it, a
+// wanted non-leaf's as the total gradient reaching its Node, taken before that Node runs.
 void run_backward(const Tensor& root, const Tensor& grad_output, bool retain_graph,
                   const std::vector<Tensor>* wanted, std::vector<Tensor>* wanted_grads) {
   ENGINE_CHECK(root.defined(), "backward: undefined tensor");
@@ -103,6 +124,22 @@ void run_backward(const Tensor& root, const Tensor& grad_output, bool retain_gra
     return;
   }
   std::vector<std::shared_ptr<Node>> order = topo_order(root.grad_fn());
+  // autograd::grad runs only the Nodes with a wanted tensor below them (as torch.autograd.grad): the
+  // rest of the graph is neither computed nor freed. on_path: a wanted Node or one with a wanted below.
+  std::unordered_set<Node*> on_path, wanted_below;
+  if (wanted)
+    for (auto& n : order) {  // children first, so each input's answer is known
+      bool below = false, is_wanted = false;
+      for (auto& w : *wanted) is_wanted = is_wanted || (w.defined() && w.grad_fn().get() == n.get());
+      for (auto& in : n->inputs) {
+        if (!in.defined()) continue;
+        if (in.grad_fn()) below = below || on_path.count(in.grad_fn().get());
+        else
+          for (auto& w : *wanted) below = below || w.same(in);
+      }
+      if (below) wanted_below.insert(n.get());
+      if (below || is_wanted) on_path.insert(n.get());
+    }
   std::unordered_map<Node*, Tensor> grads;
   grads[root.grad_fn().get()] = g0;
   for (auto it = order.rbegin(); it != order.rend(); ++it) {
@@ -111,6 +148,11 @@ void run_backward(const Tensor& root, const Tensor& grad_output, bool retain_gra
     if (found == grads.end()) continue;  // no gradient flowed here
     Tensor g = std::move(found->second);
     grads.erase(found);
+    if (wanted) {
+      for (size_t i = 0; i < wanted->size(); ++i)
+        if ((*wanted)[i].defined() && (*wanted)[i].grad_fn().get() == node) accumulate((*wanted_grads)[i], g);
+      if (!wanted_below.count(node)) continue;
+    }
     ENGINE_CHECK(node->backward, "backward: the graph through ", op_name(node->kind),
                  " was already freed; call backward(grad, retain_graph=true) to run it twice");
     Grads gin = node->backward(g, node->need);

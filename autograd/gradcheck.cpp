@@ -1,6 +1,7 @@
 // gradcheck.cpp — finite-difference gradient checking (see gradcheck.h).
 #include "autograd/gradcheck.h"
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 #include <unordered_set>
@@ -52,7 +53,9 @@ GradcheckResult gradcheck(const TensorFn& f, const std::vector<Tensor>& inputs, 
     Tensor& x = xs[i];
     if (!x.requires_grad()) continue;
     std::vector<double> analytic = x.grad().defined() ? x.grad().to_vector<double>() : std::vector<double>((size_t)x.numel(), 0.0);
-    for (int64_t j = 0; j < x.numel(); ++j) {
+    const int64_t n = x.numel(), checked = opt.max_elements > 0 ? std::min(opt.max_elements, n) : n;
+    for (int64_t k = 0; k < checked; ++k) {
+      const int64_t j = checked == n ? k : (checked == 1 ? 0 : k * (n - 1) / (checked - 1));
       double numeric;
       {
         NoGradGuard ng;

@@ -17,6 +17,9 @@ struct GradcheckOptions {
   double atol = 1e-6;  // pass when |analytic - numeric| <= atol + rtol·|numeric|
   double rtol = 1e-5;
   uint64_t seed = 1234;
+  // 0: check every element. Else check this many per input, evenly spaced from the first to the last:
+  // how tensors above the parallel grain (32768 elements) are checked in reasonable time.
+  int64_t max_elements = 0;
 };
 
 struct GradcheckResult {

@@ -21,6 +21,9 @@ struct Node {
   std::vector<Tensor> inputs;  // one per op input; undefined where that input needs no grad
   Need need;
   BackwardFn backward;         // reset to null once run (unless the graph is retained)
+  // Frees the chain of Nodes only this one keeps alive with a loop, not by recursion: a graph a million
+  // ops deep, dropped without backward, would otherwise overflow the stack.
+  ~Node();
 };
 
 // True when grad mode is on and any of the tensors requires grad.

@@ -192,11 +192,12 @@ Tensor softplus(const Tensor& x) {
   });
 }
 
-// Row "pow_scalar": dx = g·p·x^(p−1).
+// Row "pow_scalar": dx = g·p·x^(p−1), and 0 for p = 0 (x⁰ is constant; p·x^(p−1) would be 0·∞ at 0).
 Tensor pow(const Tensor& x, double p) {
   check_float("pow", x);
   Tensor out = kernels::unary(UnaryOp::PowScalar, x, p);
   return record(OpKind::PowScalar, out, {x}, [x = x.detach(), p](const Tensor& g, const Need&) -> Grads {
+    if (p == 0.0) return {zeros(x.shape(), g.options())};
     if (p == 2.0) return {mul(g, kernels::unary(UnaryOp::MulScalar, x, 2.0))};
     return {mul(g, kernels::unary(UnaryOp::MulScalar, kernels::unary(UnaryOp::PowScalar, x, p - 1.0), p))};
   });

@@ -2,6 +2,7 @@
 // amax/amin, logsumexp and var are composed from these primitives. Multi-dim reductions run one dim
 // at a time through the raw [outer, n, inner] kernels.
 #include <algorithm>
+#include <cmath>
 
 #include "autograd/node.h"
 #include "autograd/ops.h"
@@ -63,31 +64,35 @@ Tensor mean(const Tensor& x, std::vector<int64_t> dims, bool keepdim) {
   });
 }
 
-// Rows "max_dim"/"min_dim": dx = g·[x = y]/#ties (the gradient is shared among tied extrema).
-static Tensor extreme_dim(OpKind kind, ReduceOp op, const char* name, const Tensor& x, int64_t dim, bool keepdim) {
+// Rows "max_dim"/"min_dim": dx = g·[x = y]/#ties, the ties counted over all reduced dims together
+// (amax of [[2, 2], [2, 1]] gives 1/3 to each 2, as PyTorch; not 1/4, 1/4, 1/2 dim by dim).
+static Tensor extreme(OpKind kind, ReduceOp op, const char* name, const Tensor& x, std::vector<int64_t> dims,
+                      bool keepdim) {
   check_defined(name, x, "x");
-  dim = wrap_dim(name, dim, x.dim());
-  Tensor kept = kernels::reduce_dim(op, x, dim, true);
-  Tensor out = keepdim ? kept : kept.view_as_shape(drop_shape(x.shape(), {dim}));
-  return record(kind, out, {x}, [x = x.detach(), kept = kept.detach(), dim](const Tensor& g, const Need&) -> Grads {
+  dims = wrap_dims(name, dims, x.dim());
+  Tensor kept = x;
+  for (auto d : dims) kept = kernels::reduce_dim(op, kept, d, true);
+  if (kept.same(x)) kept = x.detach().clone();  // a 0-d input: still give the op its own output
+  Tensor out = keepdim ? kept : kept.view_as_shape(drop_shape(x.shape(), dims));
+  return record(kind, out, {x}, [x = x.detach(), kept = kept.detach(), dims](const Tensor& g, const Need&) -> Grads {
     Tensor mask = kernels::binary(kernels::BinaryOp::Eq, x, kept);
-    Tensor ties = kernels::reduce_dim(ReduceOp::Sum, mask, dim, true);
+    Tensor ties = mask;
+    for (auto d : dims) ties = kernels::reduce_dim(ReduceOp::Sum, ties, d, true);
     return {mul(mask, div(g.view_as_shape(kept.shape()), ties))};
   });
 }
-Tensor max(const Tensor& x, int64_t dim, bool keepdim) { return extreme_dim(OpKind::MaxDim, ReduceOp::Max, "max", x, dim, keepdim); }
-Tensor min(const Tensor& x, int64_t dim, bool keepdim) { return extreme_dim(OpKind::MinDim, ReduceOp::Min, "min", x, dim, keepdim); }
-
-static Tensor extreme_dims(bool is_max, const Tensor& x, std::vector<int64_t> dims, bool keepdim) {
-  const char* name = is_max ? "amax" : "amin";
-  check_defined(name, x, "x");
-  dims = wrap_dims(name, dims, x.dim());
-  Tensor y = x;
-  for (size_t i = dims.size(); i-- > 0;) y = is_max ? max(y, dims[i], keepdim) : min(y, dims[i], keepdim);
-  return y;
+Tensor max(const Tensor& x, int64_t dim, bool keepdim) {
+  return extreme(OpKind::MaxDim, ReduceOp::Max, "max", x, {wrap_dim("max", dim, x.dim(), true)}, keepdim);
 }
-Tensor amax(const Tensor& x, std::vector<int64_t> dims, bool keepdim) { return extreme_dims(true, x, dims, keepdim); }
-Tensor amin(const Tensor& x, std::vector<int64_t> dims, bool keepdim) { return extreme_dims(false, x, dims, keepdim); }
+Tensor min(const Tensor& x, int64_t dim, bool keepdim) {
+  return extreme(OpKind::MinDim, ReduceOp::Min, "min", x, {wrap_dim("min", dim, x.dim(), true)}, keepdim);
+}
+Tensor amax(const Tensor& x, std::vector<int64_t> dims, bool keepdim) {
+  return extreme(OpKind::MaxDim, ReduceOp::Max, "amax", x, dims, keepdim);
+}
+Tensor amin(const Tensor& x, std::vector<int64_t> dims, bool keepdim) {
+  return extreme(OpKind::MinDim, ReduceOp::Min, "amin", x, dims, keepdim);
+}
 
 Tensor argmax(const Tensor& x, int64_t dim, bool keepdim) {
   check_defined("argmax", x, "x");
@@ -99,7 +104,8 @@ Tensor argmin(const Tensor& x, int64_t dim, bool keepdim) {
 }
 
 // logsumexp = m + log Σ exp(x − m) with m = amax(x) detached (the result does not depend on m, so
-// the composed gradient is exactly softmax(x)·g).
+// the composed gradient is exactly softmax(x)·g). An infinite m is replaced by 0, as PyTorch: all −inf
+// then gives log 0 = −inf, not −inf − (−inf) = NaN.
 Tensor logsumexp(const Tensor& x, std::vector<int64_t> dims, bool keepdim) {
   check_defined("logsumexp", x, "x");
   dims = wrap_dims("logsumexp", dims, x.dim());
@@ -107,6 +113,9 @@ Tensor logsumexp(const Tensor& x, std::vector<int64_t> dims, bool keepdim) {
   {
     NoGradGuard ng;
     m = amax(x, dims, true);
+    Tensor inf = full({}, INFINITY, m.options());
+    m = kernels::where(kernels::binary(kernels::BinaryOp::Eq, kernels::unary(kernels::UnaryOp::Abs, m), inf),
+                       zeros({}, m.options()), m);
   }
   Tensor lse = add(log(sum(exp(sub(x, m)), dims, true)), m);
   return keepdim ? lse : reshape(lse, drop_shape(x.shape(), dims));
@@ -126,7 +135,7 @@ Tensor var(const Tensor& x, std::vector<int64_t> dims, bool unbiased, bool keepd
 // Row "softmax": dx = y ⊙ (g − Σ g⊙y).
 Tensor softmax(const Tensor& x, int64_t dim) {
   check_defined("softmax", x, "x");
-  dim = wrap_dim("softmax", dim, x.dim());
+  dim = wrap_dim("softmax", dim, x.dim(), /*scalar_ok=*/true);
   Tensor out = kernels::softmax(x, dim);
   return record(OpKind::Softmax, out, {x}, [y = out.detach(), dim](const Tensor& g, const Need&) -> Grads {
     return {kernels::softmax_backward(g, y, dim)};
@@ -136,7 +145,7 @@ Tensor softmax(const Tensor& x, int64_t dim) {
 // Row "log_softmax": dx = g − exp(y) Σ g.
 Tensor log_softmax(const Tensor& x, int64_t dim) {
   check_defined("log_softmax", x, "x");
-  dim = wrap_dim("log_softmax", dim, x.dim());
+  dim = wrap_dim("log_softmax", dim, x.dim(), /*scalar_ok=*/true);
   Tensor out = kernels::log_softmax(x, dim);
   return record(OpKind::LogSoftmax, out, {x}, [y = out.detach(), dim](const Tensor& g, const Need&) -> Grads {
     return {kernels::log_softmax_backward(g, y, dim)};

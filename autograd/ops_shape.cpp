@@ -57,7 +57,8 @@ Tensor flatten(const Tensor& x, int64_t start_dim, int64_t end_dim) {
 
 Tensor squeeze(const Tensor& x, int64_t dim) {
   check_defined("squeeze", x, "x");
-  dim = wrap_dim("squeeze", dim, x.dim());
+  dim = wrap_dim("squeeze", dim, x.dim(), /*scalar_ok=*/true);
+  if (x.dim() == 0) return reshape(x, {});  // as PyTorch: squeezing a 0-d tensor leaves it 0-d
   ENGINE_CHECK(x.shape()[(size_t)dim] == 1, "squeeze: dim ", dim, " of ", shape_str(x.shape()), " is not 1");
   Shape s = x.shape();
   s.erase(s.begin() + dim);

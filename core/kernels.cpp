@@ -109,16 +109,20 @@ void copy_(Tensor& dst, const Tensor& src) {
 
 Tensor reduce_dim(ReduceOp op, const Tensor& x, int64_t dim, bool keepdim) {
   check_cpu_only("reduce", x);
-  dim = wrap_dim("reduce", dim, x.dim());
+  dim = wrap_dim("reduce", dim, x.dim(), /*scalar_ok=*/true);
+  // Sum and prod of nothing are 0 and 1; max and min of nothing are undefined (PyTorch raises too).
   if (op == ReduceOp::Max || op == ReduceOp::Min)
-    ENGINE_CHECK(x.numel() > 0, "max/min: cannot reduce an empty tensor ", shape_str(x.shape()));
+    ENGINE_CHECK(x.dim() == 0 || x.shape()[(size_t)dim] > 0, op == ReduceOp::Max ? "max" : "min",
+                 ": cannot reduce over the empty dim ", dim, " (shape ", shape_str(x.shape()), ")");
   return cpu::reduce_dim(op, x, dim, keepdim);
 }
 
 Tensor arg_reduce_dim(ReduceOp op, const Tensor& x, int64_t dim, bool keepdim) {
-  check_cpu_only("argmax", x);
-  dim = wrap_dim("argmax", dim, x.dim());
-  ENGINE_CHECK(x.numel() > 0, "argmax/argmin: empty tensor ", shape_str(x.shape()));
+  const char* name = op == ReduceOp::Max ? "argmax" : "argmin";
+  check_cpu_only(name, x);
+  dim = wrap_dim(name, dim, x.dim(), /*scalar_ok=*/true);
+  ENGINE_CHECK(x.dim() == 0 || x.shape()[(size_t)dim] > 0, name, ": cannot reduce over the empty dim ", dim,
+               " (shape ", shape_str(x.shape()), ")");
   return cpu::arg_reduce_dim(op, x, dim, keepdim);
 }
 
@@ -287,20 +291,20 @@ Tensor one_hot(const Tensor& labels, int64_t num_classes, DType dtype) {
 }
 
 Tensor softmax(const Tensor& x, int64_t dim) {
-  dim = wrap_dim("softmax", dim, x.dim());
+  dim = wrap_dim("softmax", dim, x.dim(), /*scalar_ok=*/true);
   check_cpu_only("softmax", x);
   return cpu::softmax(x, dim, false);
 }
 Tensor log_softmax(const Tensor& x, int64_t dim) {
-  dim = wrap_dim("log_softmax", dim, x.dim());
+  dim = wrap_dim("log_softmax", dim, x.dim(), /*scalar_ok=*/true);
   check_cpu_only("log_softmax", x);
   return cpu::softmax(x, dim, true);
 }
 Tensor softmax_backward(const Tensor& g, const Tensor& y, int64_t dim) {
-  return cpu::softmax_backward(g, y, wrap_dim("softmax", dim, y.dim()), false);
+  return cpu::softmax_backward(g, y, wrap_dim("softmax", dim, y.dim(), /*scalar_ok=*/true), false);
 }
 Tensor log_softmax_backward(const Tensor& g, const Tensor& y, int64_t dim) {
-  return cpu::softmax_backward(g, y, wrap_dim("log_softmax", dim, y.dim()), true);
+  return cpu::softmax_backward(g, y, wrap_dim("log_softmax", dim, y.dim(), /*scalar_ok=*/true), true);
 }
 
 static void check_update(const char* op, const Tensor& p, const Tensor& other, const char* name) {

@@ -45,7 +45,9 @@ Shape broadcast_shapes(const char* op, const Shape& a, const Shape& b) {
   return out;
 }
 
-int64_t wrap_dim(const char* op, int64_t dim, int64_t ndim) {
+int64_t wrap_dim(const char* op, int64_t dim, int64_t ndim, bool scalar_ok) {
+  ENGINE_CHECK(ndim > 0 || scalar_ok, op, ": dim ", dim, " given for a 0-d tensor (shape []), which has no dims; "
+               "reshape it to [1] first");
   int64_t lo = ndim == 0 ? -1 : -ndim, hi = ndim == 0 ? 0 : ndim - 1;
   ENGINE_CHECK(dim >= lo && dim <= hi, op, ": dim ", dim, " out of range for a tensor with ", ndim,
                " dims (expected ", lo, "..", hi, ")");
@@ -57,9 +59,10 @@ std::vector<int64_t> wrap_dims(const char* op, std::vector<int64_t> dims, int64_
     for (int64_t i = 0; i < ndim; ++i) dims.push_back(i);
     return dims;
   }
-  for (auto& d : dims) d = wrap_dim(op, d, ndim);
+  for (auto& d : dims) d = wrap_dim(op, d, ndim, /*scalar_ok=*/true);
   std::sort(dims.begin(), dims.end());
   ENGINE_CHECK(std::adjacent_find(dims.begin(), dims.end()) == dims.end(), op, ": a dim is repeated");
+  if (ndim == 0) dims.clear();  // dim 0 of a 0-d tensor: reducing over it reduces over nothing
   return dims;
 }
 

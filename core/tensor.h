@@ -76,6 +76,7 @@ class Tensor {
   void backward(const Tensor& grad_output, bool retain_graph = false) const;
 
   TensorImpl* impl() const { return impl_.get(); }
+  long use_count() const { return impl_.use_count(); }  // handles sharing this tensor (graph teardown)
   bool same(const Tensor& o) const { return impl_ == o.impl_; }
 
  private:

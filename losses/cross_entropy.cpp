@@ -14,14 +14,17 @@ using kernels::BinaryOp;
 using kernels::ReduceOp;
 using kernels::UnaryOp;
 
-// Forward: ℓ = −Σ_k c ⊙ log_softmax(z). Backward row "cross_entropy": dz = g·(softmax(z)·Σc − c),
-// dc = −g·log_softmax(z). Only log_softmax(z) [B, K] and c are saved.
+// Forward: ℓ = −Σ_k c ⊙ log_softmax(z), where a zero coefficient contributes 0 even against a −inf
+// logit (masked classes; PyTorch does the same), not 0·(−inf) = NaN. Backward row "cross_entropy":
+// dz = g·(softmax(z)·Σc − c), dc = −g·log_softmax(z). Only log_softmax(z) [B, K] and c are saved.
 Tensor cross_entropy_rows(const Tensor& logits, const Tensor& coeff) {
   check_logits("cross_entropy_rows", logits);
   check_float_shape("cross_entropy_rows", coeff, "coeff", logits, logits.shape());
   const int64_t B = logits.size(0);
   Tensor logp = kernels::log_softmax(logits, 1);
-  Tensor prod = kernels::binary(BinaryOp::Mul, coeff, logp);
+  Tensor zero = zeros({}, logp.options());
+  Tensor prod = kernels::where(kernels::binary(BinaryOp::Ne, coeff, zero), kernels::binary(BinaryOp::Mul, coeff, logp),
+                               zero);
   Tensor out = kernels::unary(UnaryOp::Neg, kernels::reduce_dim(ReduceOp::Sum, prod, 1, false));
   return autograd::record(OpKind::CrossEntropy, out, {logits, coeff},
                           [logp, c = coeff.detach(), B](const Tensor& g, const Need& need) -> Grads {

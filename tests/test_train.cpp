@@ -1,6 +1,8 @@
 // test_train.cpp — the training harness end to end on tiny synthetic data: train_erm learns (loss falls,
 // accuracy beats chance) and writes every output file; a SIGKILL mid-epoch followed by --resume, and a
-// Ctrl-C (SIGINT) mid-epoch followed by --resume, finish with exactly the metrics of an uninterrupted run.
+// Ctrl-C (SIGINT) mid-epoch followed by --resume, finish with exactly the train losses (log.csv) and
+// metrics of an uninterrupted run.
+#include <algorithm>
 #include <csignal>
 #include <filesystem>
 
@@ -30,11 +32,29 @@ struct TinyRun {
     auto j = test::read_json((root / out / "metrics.json").string());
     return j["runs"][0]["metrics"][key].get<double>();
   }
+  // One column of out/log.csv as written (text, so that equal means bit for bit), one entry per epoch.
+  std::vector<std::string> log_column(const std::string& out, const std::string& name) const {
+    std::ifstream log(root / out / "log.csv");
+    std::string header;
+    std::getline(log, header);
+    std::vector<std::string> cols, values;
+    std::stringstream hs(header);
+    for (std::string c; std::getline(hs, c, ',');) cols.push_back(c);
+    size_t at = (size_t)(std::find(cols.begin(), cols.end(), name) - cols.begin());
+    REQUIRE_MESSAGE(at < cols.size(), "log.csv has no column ", name, " (header: ", header, ")");
+    for (std::string row; std::getline(log, row);) {
+      if (row.empty()) continue;
+      std::vector<std::string> vals;
+      std::stringstream rs(row);
+      for (std::string v; std::getline(rs, v, ',');) vals.push_back(v);
+      values.push_back(at < vals.size() ? vals[at] : "");
+    }
+    return values;
+  }
 };
 bool have_binary(const char* name) {
   if (fs::exists(test::bin(name))) return true;
-  MESSAGE(name, " not built: skipped");
-  return false;
+  return !test::skip_test(std::string(name) + " not built");
 }
 }  // namespace
 
@@ -49,21 +69,12 @@ TEST_CASE("train: train_erm learns tiny data and writes config, log, metrics, ch
     for (auto f : {"curves.png", "confusion.png", "per_class_acc.png"}) CHECK_MESSAGE(fs::exists(a / f), f);
   CHECK(t.final_metric("a", "test_acc") > 0.5);  // chance is 0.25
   std::ifstream log(a / "log.csv");
-  std::string header, first, line, last;
+  std::string header;
   std::getline(log, header);
-  std::getline(log, first);
-  while (std::getline(log, line)) last = line;
   CHECK(header.rfind("epoch,", 0) == 0);
-  auto loss_of = [&](const std::string& row) {  // train_loss column
-    std::vector<std::string> cols, vals;
-    std::stringstream hs(header), rs(row);
-    for (std::string c; std::getline(hs, c, ',');) cols.push_back(c);
-    for (std::string v; std::getline(rs, v, ',');) vals.push_back(v);
-    for (size_t i = 0; i < cols.size(); ++i)
-      if (cols[i] == "train_loss") return std::stod(vals[i]);
-    return -1.0;
-  };
-  CHECK(loss_of(last) < loss_of(first));
+  auto loss = t.log_column("a", "train_loss");
+  REQUIRE(loss.size() == 3);
+  CHECK(std::stod(loss.back()) < std::stod(loss.front()));
   auto cfg = test::read_json((a / "config.json").string());
   CHECK(cfg["trainer"] == "train_erm");
 }
@@ -92,6 +103,9 @@ TEST_CASE("train: SIGKILL mid-epoch, then --resume, gives the uninterrupted run'
   CHECK(fs::exists(t.root / "killed" / "checkpoint.safetensors"));
   CHECK(!fs::exists(t.root / "killed" / "metrics.json"));
   REQUIRE(test::run_cmd(t.erm("killed", "--resume")) == 0);
+  // Every epoch's train loss, as logged, bit for bit (accuracy over 80 test images would hide a small
+  // drift); the final accuracies too.
+  CHECK(t.log_column("killed", "train_loss") == t.log_column("full", "train_loss"));
   CHECK(t.final_metric("killed", "test_acc") == t.final_metric("full", "test_acc"));
   CHECK(t.final_metric("killed", "balanced_acc") == t.final_metric("full", "balanced_acc"));
   auto log_lines = [&](const std::string& out) {
@@ -109,6 +123,21 @@ TEST_CASE("train: Ctrl-C mid-epoch saves a checkpoint, --resume continues exactl
   REQUIRE(test::run_cmd(t.erm("full", "")) == 0);
   CHECK(test::run_cmd(t.erm("int", "--debug-interrupt-after-steps 30")) == 130);
   REQUIRE(test::run_cmd(t.erm("int", "--resume")) == 0);
+  // Train losses bit for bit, except epoch 2, the one interrupted at step 30: its running loss sum goes
+  // through the checkpoint as std::to_string(partial_loss) (6 decimals, methods/train/loop.cpp), so its
+  // mean may differ in the 8th digit (measured 0.91666333 vs 0.91666332). Known defect, reported; the
+  // WARN shows it until loop.cpp writes the sum exactly, and then this can become a CHECK.
+  auto full = t.log_column("full", "train_loss"), resumed = t.log_column("int", "train_loss");
+  REQUIRE(resumed.size() == full.size());
+  for (size_t e = 0; e < full.size(); ++e) {
+    CAPTURE(e);
+    if (e != 1) {
+      CHECK(resumed[e] == full[e]);
+      continue;
+    }
+    CHECK(std::stod(resumed[e]) == doctest::Approx(std::stod(full[e])).epsilon(1e-6));
+    WARN(resumed[e] == full[e]);
+  }
   CHECK(t.final_metric("int", "test_acc") == t.final_metric("full", "test_acc"));
 }
 

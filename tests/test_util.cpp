@@ -1,8 +1,23 @@
-// test_util.cpp — the gradcheck registry and coverage bookkeeping (see test_util.h), and the test
-// that every OpKind has at least one gradcheck case.
+// test_util.cpp — visible skips, the gradcheck registry and coverage bookkeeping (see test_util.h), and
+// the test that every OpKind has at least one gradcheck case.
 #include "tests/test_util.h"
 
+#include <cstdlib>
+#include <iostream>
+
 namespace eg::test {
+
+static bool g_single_test_case = false;
+void set_single_test_case(bool single) { g_single_test_case = single; }
+
+bool skip_test(const std::string& why) {
+  MESSAGE("SKIPPED: ", why);
+  if (g_single_test_case) {
+    std::cout << "SKIPPED: " << why << std::endl;
+    std::exit(kSkipExitCode);
+  }
+  return true;
+}
 
 std::map<OpKind, std::vector<std::string>>& gradcheck_registry() {
   static std::map<OpKind, std::vector<std::string>> r;

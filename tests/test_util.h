@@ -47,6 +47,16 @@ inline std::string compare(const Tensor& a, const Tensor& b, double atol, double
     CHECK_MESSAGE(rep_.empty(), rep_);                                    \
   } while (0)
 
+// Skipping a test visibly. skip_test(why) prints why; when the process runs this one test case alone
+// (as ctest does) it then exits with kSkipExitCode, which ctest reports as "Skipped" (SKIP_RETURN_CODE),
+// and otherwise returns true so the caller returns: `if (cond) return (void)test::skip_test("...");`.
+constexpr int kSkipExitCode = 77;
+void set_single_test_case(bool single);  // called by main
+bool skip_test(const std::string& why);
+
+// Expects eg::Error whose message contains `text` (the op's name, the shapes, ...).
+#define CHECK_ERROR(expr, text) CHECK_THROWS_WITH_AS(expr, doctest::Contains(text), eg::Error)
+
 std::map<OpKind, std::vector<std::string>>& gradcheck_registry();
 bool register_gradcheck(const char* name, std::vector<OpKind> kinds);
 

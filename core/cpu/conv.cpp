@@ -10,9 +10,9 @@
 //     dW_g += dy[block, g] · colᵀ,   dcol = W_gᵀ · dy[block, g],   dx[block, group g] = col2im(dcol),
 //     db = Σ dy.
 //   A 1×1, stride-1, unpadded conv with B = 1 needs no im2col: x[n] already is col, dx[n] = W_gᵀ · dy[n].
-// Blocks are spread over OpenMP threads, each with its own scratch and its own partial dW/db, reduced in
-// a fixed order at the end (a fixed thread count gives fixed numbers); Eigen then runs single-threaded
-// inside. With fewer blocks than threads the loop runs serially and Eigen parallelizes each GEMM instead.
+// Blocks are spread over OpenMP threads, each with its own scratch; dW sums go through chunked_sum, whose
+// chunks are fixed by the sizes, so the numbers do not depend on the thread count. With fewer blocks than
+// threads the loop runs serially and gemm.h splits each GEMM over the threads instead.
 #include "core/eigen.h"
 #include <algorithm>
 #include <memory>
@@ -22,6 +22,7 @@
 #include "core/allocator.h"
 #include "core/cpu/conv_direct.h"
 #include "core/cpu/conv_winograd.h"
+#include "core/cpu/gemm.h"
 #include "core/cpu/cpu_nn_kernels.h"
 
 namespace eg::cpu {
@@ -151,8 +152,8 @@ template <class T> void col2im(T* col, const Geom& g, T* dx, int64_t ld) {
 }
 
 // Runs f(n, scratch, thread) for every image: over OpenMP threads (one scratch buffer of `scratch_size`
-// each) when every thread gets an image and the work is worth it, else serially with Eigen free to
-// parallelize each GEMM. Thread ids are below max_threads(). The scratch is left uninitialized (every
+// each) when every thread gets an image and the work is worth it, else serially with gemm.h free to
+// split each GEMM over the threads. Thread ids are below max_threads(). The scratch is left uninitialized (every
 // user writes it whole before reading it). Schedule::Dynamic hands out images one at a time, so a thread
 // the OS preempts (the cores are shared) does not hold up the others: only for an f whose result does not
 // depend on which thread ran which image.
@@ -181,11 +182,12 @@ void for_each_image(int64_t N, int64_t scratch_size, int64_t cost_per_image, F f
 // contribution into `part` (zeroed here). The items are split into a fixed number of contiguous chunks,
 // each summed in order into its own partial, and the partials are added in chunk order: the numbers do
 // not depend on which thread ran which chunk, so the chunks can be handed out dynamically (see
-// for_each_image). Up to 8 chunks, fewer when the partials would pass 16 MB, never fewer than threads.
+// for_each_image). Up to 8 chunks, fewer when the partials would pass 16 MB: a count fixed by the sizes,
+// never by the threads, since it decides the order of the sums.
 template <class T, class F>
 void chunked_sum(int64_t items, int64_t size, int64_t scratch_size, int64_t cost_per_item, F acc, T* total) {
   const int64_t cap = std::max<int64_t>(1, (int64_t{16} << 20) / (size * (int64_t)sizeof(T)));
-  const int64_t chunks = std::min(items, std::max<int64_t>(std::min<int64_t>(8, cap), max_threads()));
+  const int64_t chunks = std::min({items, int64_t{8}, cap});
   auto parts = memory::scratch<T>((size_t)(chunks * size));
   std::fill_n(parts.get(), chunks * size, T(0));
   for_each_image<T>(chunks, scratch_size, items / chunks * cost_per_item, [&](int64_t k, T* scratch, int) {
@@ -252,7 +254,7 @@ template <class T> void conv_forward_impl(const T* x, const T* w, const T* b, T*
       ConstMatMap<T> Col(x_is_col ? xg : col, g.K, ld);
       T* y0 = y + (n0 * g.O + gi * g.Og) * g.P;
       MatMap<T> Y(nb == 1 ? y0 : ybuf, g.Og, ld);
-      Y.noalias() = Wg * Col;
+      gemm(Y, Wg, Col);
       for (int64_t i = 0; i < nb; ++i)
         for (int64_t o = 0; o < g.Og; ++o) {
           T* dst = y0 + (i * g.O + o) * g.P;
@@ -325,15 +327,14 @@ template <class T> void conv_backward_impl(const T* dy, const T* x, const T* w, 
   }
   // im2col + GEMM over blocks of B images, as the forward: dY_B [Og, B·P] gathers the block's dy rows
   // (dy itself when B = 1), dW_g += dY_B · col_Bᵀ, dcol_B = W_gᵀ · dY_B is scattered back per image.
-  const int64_t threads = max_threads(), wsize = g.O * g.K;
-  auto dw_part = memory::scratch<T>(dw ? (size_t)(threads * wsize) : 0);
-  if (dw) std::fill_n(dw_part.get(), threads * wsize, T(0));
-  std::vector<double> db_part(db ? (size_t)(threads * g.O) : 0, 0.0);
+  // dW is summed over the blocks by chunked_sum (into dW_gᵀ per group, transposed at the end); db is
+  // bias_grad's fixed-order sum.
+  const int64_t wsize = g.O * g.K;
   const int64_t B = gemm_block(g), blocks = (g.N + B - 1) / B;
   const bool x_is_col = g.pointwise && B == 1;
   const int64_t col_size = !x_is_col && (dw || dx) ? g.K * B * g.P : 0;
-  const int64_t cost = B * (g.O * g.K * g.P * ((dw ? 1 : 0) + (dx ? 1 : 0)) + g.O * g.P);
-  for_each_image<T>(blocks, col_size + (B > 1 ? g.Og * B * g.P : 0), cost, [&](int64_t blk, T* scratch, int tid) {
+  const int64_t cost = B * g.O * g.K * g.P * ((dw ? 1 : 0) + (dx ? 1 : 0));
+  auto block = [&](int64_t blk, T* dw_part, T* scratch) {
     const int64_t n0 = blk * B, nb = std::min(B, g.N - n0), ld = nb * g.P;
     T* col = scratch;
     T* dybuf = scratch + col_size;
@@ -346,41 +347,35 @@ template <class T> void conv_backward_impl(const T* dy, const T* x, const T* w, 
       ConstMatMap<T> dY(nb > 1 ? dybuf : dy0, g.Og, ld);
       ConstMatMap<T> Wg(w + gi * g.Og * g.K, g.Og, g.K);
       const T* xg = x + (n0 * g.C + gi * g.Cg) * g.H * g.W;
-      if (dw) {
+      if (dw_part) {
         if (!x_is_col)
           for (int64_t i = 0; i < nb; ++i) im2col(xg + i * g.C * g.H * g.W, g, col + i * g.P, ld);
         // Accumulated column-major (dW_gᵀ row-major): Eigen runs this product ~1.5x faster than into a
-        // row-major [Og, K]; the reduction below transposes back.
-        ColMatMap<T> dWg(dw_part.get() + tid * wsize + gi * g.Og * g.K, g.Og, g.K);
-        dWg.noalias() += dY * ConstMatMap<T>(x_is_col ? xg : col, g.K, ld).transpose();
+        // row-major [Og, K]; the copy below transposes back.
+        gemm(ColMatMap<T>(dw_part + gi * g.Og * g.K, g.Og, g.K), dY,
+             ConstMatMap<T>(x_is_col ? xg : col, g.K, ld).transpose(), /*accumulate=*/true);
       }
-      if (db)
-        for (int64_t o = 0; o < g.Og; ++o) db_part[(size_t)(tid * g.O + gi * g.Og + o)] += (double)dY.row(o).sum();
       if (dx) {
         T* dxg = dx + (n0 * g.C + gi * g.Cg) * g.H * g.W;
         // The col buffer is free again once dW has used it: it now holds dcol.
-        MatMap<T> dCol(x_is_col ? dxg : col, g.K, ld);
-        dCol.noalias() = Wg.transpose() * dY;
+        gemm(MatMap<T>(x_is_col ? dxg : col, g.K, ld), Wg.transpose(), dY);
         if (!x_is_col)
           for (int64_t i = 0; i < nb; ++i) col2im(col + i * g.P, g, dxg + i * g.C * g.H * g.W, ld);
       }
     }
-  });
-  if (dw)
+  };
+  const int64_t scratch_size = col_size + (B > 1 ? g.Og * B * g.P : 0);
+  if (dw) {
+    auto dw_t = memory::scratch<T>((size_t)wsize);
+    chunked_sum<T>(blocks, wsize, scratch_size, cost, block, dw_t.get());
     for (int64_t gi = 0; gi < g.G; ++gi)
       for (int64_t o = 0; o < g.Og; ++o)
-        for (int64_t k = 0; k < g.K; ++k) {
-          const int64_t at = gi * g.Og * g.K + k * g.Og + o;  // column-major within the group
-          T s = 0;
-          for (int64_t t = 0; t < threads; ++t) s += dw_part[(size_t)(t * wsize + at)];
-          dw[(gi * g.Og + o) * g.K + k] = s;
-        }
-  if (db)
-    for (int64_t o = 0; o < g.O; ++o) {
-      double s = 0;
-      for (int64_t t = 0; t < threads; ++t) s += db_part[(size_t)(t * g.O + o)];
-      db[o] = (T)s;
-    }
+        for (int64_t k = 0; k < g.K; ++k) dw[(gi * g.Og + o) * g.K + k] = dw_t[(size_t)(gi * g.Og * g.K + k * g.Og + o)];
+  } else if (dx) {
+    for_each_image<T>(blocks, scratch_size, cost, [&](int64_t blk, T* scratch, int) { block(blk, nullptr, scratch); },
+                      Schedule::Dynamic);
+  }
+  if (db) bias_grad(dy, g, db);
 }
 
 }  // namespace

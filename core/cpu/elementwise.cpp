@@ -1,6 +1,7 @@
 // elementwise.cpp — CPU unary/binary/where kernels with NumPy broadcasting, templated on the scalar so
 // gradchecks run the same code in double. Same-shape inputs take a flat (vectorizable) loop; broadcast
-// inputs are walked with per-input strides (0 on broadcast dims) after merging contiguous dims.
+// inputs are walked with per-input strides (0 on broadcast dims) after merging contiguous dims. relu,
+// maximum and minimum propagate NaN (as PyTorch): a diverging run must not hide behind a ReLU.
 #include <array>
 #include <cmath>
 
@@ -36,7 +37,7 @@ template <class T> void unary_impl(UnaryOp op, const T* x, T* y, int64_t n, T a,
     case UnaryOp::Rsqrt: return flat_map(x, y, n, [](T v) { return T(1) / std::sqrt(v); });
     case UnaryOp::Abs: return flat_map(x, y, n, [](T v) { return std::abs(v); });
     case UnaryOp::Sign: return flat_map(x, y, n, [](T v) { return T((v > 0) - (v < 0)); });
-    case UnaryOp::Relu: return flat_map(x, y, n, [](T v) { return v > 0 ? v : T(0); });
+    case UnaryOp::Relu: return flat_map(x, y, n, [](T v) { return v > 0 || std::isnan(v) ? v : T(0); });
     case UnaryOp::Sigmoid: return flat_map(x, y, n, [](T v) { return sigmoid(v); });
     case UnaryOp::Tanh: return flat_map(x, y, n, [](T v) { return std::tanh(v); });
     case UnaryOp::Log1p: return flat_map(x, y, n, [](T v) { return std::log1p(v); });
@@ -66,8 +67,8 @@ template <class T> struct BinaryFn {
       case BinaryOp::Sub: return a - b;
       case BinaryOp::Mul: return a * b;
       case BinaryOp::Div: return a / b;
-      case BinaryOp::Maximum: return a > b ? a : b;
-      case BinaryOp::Minimum: return a < b ? a : b;
+      case BinaryOp::Maximum: return a > b || std::isnan(a) ? a : b;  // NaN from either side propagates
+      case BinaryOp::Minimum: return a < b || std::isnan(a) ? a : b;
       case BinaryOp::Pow: return std::pow(a, b);
       case BinaryOp::Eq: return T(a == b);
       case BinaryOp::Ne: return T(a != b);

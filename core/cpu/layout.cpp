@@ -15,10 +15,11 @@ Tensor permute(const Tensor& x, const std::vector<int64_t>& perm) {
     out_shape[i] = s[(size_t)perm[i]];
     st[i] = in_strides[(size_t)perm[i]];
   }
+  if (nd == 0) return x.clone();  // permute({}) of a 0-d tensor
   Tensor y = Tensor::empty(out_shape, x.options());
   if (y.numel() == 0) return y;
-  int64_t inner = nd ? out_shape[nd - 1] : 1, rows = y.numel() / inner;
-  int64_t sl = nd ? st[nd - 1] : 1;
+  int64_t inner = out_shape[nd - 1], rows = y.numel() / inner;
+  int64_t sl = st[nd - 1];
   EG_DISPATCH_ALL(x.dtype(), "permute", [&] {
     const scalar_t* px = static_cast<const scalar_t*>(x.raw_data());
     scalar_t* py = static_cast<scalar_t*>(y.raw_data());
@@ -68,6 +69,7 @@ Tensor pad(const Tensor& x, const std::vector<int64_t>& pads, double value) {
   // pads = (before_last, after_last, before_second_last, after_second_last, ...), as torch.nn.functional.pad.
   const Shape& s = x.shape();
   size_t nd = s.size();
+  if (nd == 0) return x.clone();  // a 0-d tensor takes no pads (checked by the caller)
   Shape before(nd, 0), os = s;
   for (size_t k = 0; k < pads.size() / 2; ++k) {
     size_t dim = nd - 1 - k;

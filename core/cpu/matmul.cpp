@@ -1,25 +1,25 @@
 // matmul.cpp — CPU (batched) matrix product through Eigen's GEMM on row-major maps. A [..., M, K] and
-// B [..., K, N] (either may be stored transposed); batch dims broadcast. Eigen parallelizes one large
-// GEMM with OpenMP itself; many small ones are spread over threads by batch instead.
+// B [..., K, N] (either may be stored transposed); batch dims broadcast. One large GEMM is split over
+// threads by gemm.h (in blocks fixed by the sizes); many small ones are spread over threads by batch.
 #include "core/eigen.h"
 
 #include "core/cpu/cpu_kernels.h"
+#include "core/cpu/gemm.h"
 
 namespace eg::cpu {
 
 namespace {
 template <class T> using RowMat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-template <class T> using CMap = Eigen::Map<const RowMat<T>, Eigen::Aligned16>;
 template <class T> using UMap = Eigen::Map<const RowMat<T>>;
 
-template <class T> void gemm(const T* a, const T* b, T* c, int64_t M, int64_t K, int64_t N, bool ta, bool tb) {
+template <class T> void matmul_one(const T* a, const T* b, T* c, int64_t M, int64_t K, int64_t N, bool ta, bool tb) {
   Eigen::Map<RowMat<T>> C(c, M, N);
   UMap<T> A(a, ta ? K : M, ta ? M : K);
   UMap<T> B(b, tb ? N : K, tb ? K : N);
-  if (!ta && !tb) C.noalias() = A * B;
-  else if (ta && !tb) C.noalias() = A.transpose() * B;
-  else if (!ta && tb) C.noalias() = A * B.transpose();
-  else C.noalias() = A.transpose() * B.transpose();
+  if (!ta && !tb) cpu::gemm(C, A, B);
+  else if (ta && !tb) cpu::gemm(C, A.transpose(), B);
+  else if (!ta && tb) cpu::gemm(C, A, B.transpose());
+  else cpu::gemm(C, A.transpose(), B.transpose());
 }
 }  // namespace
 
@@ -36,7 +36,7 @@ Tensor matmul(const Tensor& a, const Tensor& b, bool ta, bool tb, const Shape& o
     const scalar_t* pb = b.data<scalar_t>();
     scalar_t* pc = c.data<scalar_t>();
     auto one = [&](int64_t i) {
-      gemm(pa + (a_batch == 1 ? 0 : i * M * K), pb + (b_batch == 1 ? 0 : i * K * N), pc + i * M * N, M, K, N, ta, tb);
+      matmul_one(pa + (a_batch == 1 ? 0 : i * M * K), pb + (b_batch == 1 ? 0 : i * K * N), pc + i * M * N, M, K, N, ta, tb);
     };
     if (batch == 1) one(0);
     else parallel_for(batch, one, M * N * K);

@@ -1,6 +1,9 @@
 // reduce.cpp — CPU single-dim reductions in the [outer, n, inner] layout: sum/prod/max/min and
-// argmax/argmin. Sums accumulate in double so a 100k-element BN batch sum keeps float precision.
+// argmax/argmin. Sums accumulate in double so a 100k-element BN batch sum keeps float precision. Max and
+// min propagate NaN (as PyTorch and max_pool2d): a diverging run must not hide behind a reduction.
+// Each output is computed whole by one thread, in a fixed order: results do not depend on the threads.
 #include <limits>
+#include <algorithm>
 #include <vector>
 
 #include "core/cpu/cpu_kernels.h"
@@ -16,8 +19,20 @@ Shape reduced_shape(const Shape& s, int64_t dim, bool keepdim) {
   return out;
 }
 
+template <class T> inline bool is_nan(T v) {
+  if constexpr (std::is_floating_point_v<T>) return v != v;
+  else return false;
+}
+// The larger (smaller) of a and b; NaN once either is NaN.
+template <class T> inline T max_nan(T a, T b) { return (b > a || is_nan(b)) ? b : a; }
+template <class T> inline T min_nan(T a, T b) { return (b < a || is_nan(b)) ? b : a; }
+
 template <class T> void reduce_impl(ReduceOp op, const T* x, T* y, DimSplit d) {
   using acc_t = std::conditional_t<std::is_floating_point_v<T>, double, T>;
+  if (d.n == 0) {  // an empty sum is 0, an empty product 1 (max/min were refused by the caller)
+    std::fill(y, y + d.outer * d.inner, T(op == ReduceOp::Prod ? 1 : 0));
+    return;
+  }
   if (d.inner == 1) {
     parallel_for(d.outer, [&](int64_t o) {
       const T* row = x + o * d.n;
@@ -36,13 +51,13 @@ template <class T> void reduce_impl(ReduceOp op, const T* x, T* y, DimSplit d) {
         }
         case ReduceOp::Max: {
           T m = row[0];
-          for (int64_t i = 1; i < d.n; ++i) m = row[i] > m ? row[i] : m;
+          for (int64_t i = 1; i < d.n; ++i) m = max_nan(m, row[i]);
           y[o] = m;
           break;
         }
         case ReduceOp::Min: {
           T m = row[0];
-          for (int64_t i = 1; i < d.n; ++i) m = row[i] < m ? row[i] : m;
+          for (int64_t i = 1; i < d.n; ++i) m = min_nan(m, row[i]);
           y[o] = m;
           break;
         }
@@ -59,8 +74,8 @@ template <class T> void reduce_impl(ReduceOp op, const T* x, T* y, DimSplit d) {
       switch (op) {
         case ReduceOp::Sum: for (int64_t i = 0; i < d.inner; ++i) acc[(size_t)i] += (acc_t)row[i]; break;
         case ReduceOp::Prod: for (int64_t i = 0; i < d.inner; ++i) acc[(size_t)i] *= (acc_t)row[i]; break;
-        case ReduceOp::Max: for (int64_t i = 0; i < d.inner; ++i) acc[(size_t)i] = row[i] > acc[(size_t)i] ? row[i] : acc[(size_t)i]; break;
-        case ReduceOp::Min: for (int64_t i = 0; i < d.inner; ++i) acc[(size_t)i] = row[i] < acc[(size_t)i] ? row[i] : acc[(size_t)i]; break;
+        case ReduceOp::Max: for (int64_t i = 0; i < d.inner; ++i) acc[(size_t)i] = max_nan<acc_t>(acc[(size_t)i], row[i]); break;
+        case ReduceOp::Min: for (int64_t i = 0; i < d.inner; ++i) acc[(size_t)i] = min_nan<acc_t>(acc[(size_t)i], row[i]); break;
       }
     }
     for (int64_t i = 0; i < d.inner; ++i) out[i] = (T)acc[(size_t)i];
@@ -91,8 +106,9 @@ Tensor arg_reduce_dim(ReduceOp op, const Tensor& x, int64_t dim, bool keepdim) {
       scalar_t bv = p[0];
       for (int64_t r = 1; r < d.n; ++r) {
         scalar_t v = p[r * d.inner];
-        // Strict comparison: ties go to the first index, as PyTorch.
-        if (is_max ? v > bv : v < bv) { bv = v; best = r; }
+        // Strict comparison: ties go to the first index, as PyTorch; the first NaN wins over numbers.
+        if (is_nan(bv)) break;
+        if (is_nan(v) || (is_max ? v > bv : v < bv)) { bv = v; best = r; }
       }
       py[k] = best;
     }, d.n);

@@ -1,5 +1,7 @@
 // softmax.cpp — CPU softmax / log_softmax along one dim (max-subtracted, so exp never overflows) and
-// their fused backward passes. Layout [outer, n, inner] with the softmax over n.
+// their fused backward passes. Layout [outer, n, inner] with the softmax over n. log_softmax is
+// (x − m) − log Σ exp(x − m), never x − (m + log Σ): m + log Σ would round at the float spacing of |m|
+// (1 at 1e7), which is the whole answer for logits that large.
 #include <cmath>
 
 #include "core/cpu/cpu_kernels.h"
@@ -8,6 +10,7 @@ namespace eg::cpu {
 
 Tensor softmax(const Tensor& x, int64_t dim, bool log) {
   Tensor y = Tensor::empty(x.shape(), x.options());
+  if (x.numel() == 0) return y;  // also an empty softmax dim: no row has a p[0] to read
   DimSplit d = split_at(x.shape(), dim);
   EG_DISPATCH_FLOAT(x.dtype(), "softmax", [&] {
     const scalar_t* px = x.data<scalar_t>();
@@ -21,8 +24,8 @@ Tensor softmax(const Tensor& x, int64_t dim, bool log) {
       double s = 0;
       for (int64_t r = 0; r < d.n; ++r) s += std::exp((double)(p[r * d.inner] - m));
       if (log) {
-        scalar_t lse = m + (scalar_t)std::log(s);
-        for (int64_t r = 0; r < d.n; ++r) q[r * d.inner] = p[r * d.inner] - lse;
+        const double log_s = std::log(s);
+        for (int64_t r = 0; r < d.n; ++r) q[r * d.inner] = (scalar_t)((double)(p[r * d.inner] - m) - log_s);
       } else {
         scalar_t inv = (scalar_t)(1.0 / s);
         for (int64_t r = 0; r < d.n; ++r) q[r * d.inner] = std::exp(p[r * d.inner] - m) * inv;
@@ -34,6 +37,7 @@ Tensor softmax(const Tensor& x, int64_t dim, bool log) {
 
 Tensor softmax_backward(const Tensor& g, const Tensor& y, int64_t dim, bool log) {
   Tensor dx = Tensor::empty(y.shape(), y.options());
+  if (y.numel() == 0) return dx;
   DimSplit d = split_at(y.shape(), dim);
   EG_DISPATCH_FLOAT(y.dtype(), "softmax_backward", [&] {
     const scalar_t* pg = g.data<scalar_t>();

@@ -31,7 +31,7 @@ template <class T> __device__ T apply_unary(UnaryOp op, T v, T a, T b) {
     case UnaryOp::Rsqrt: return T(1) / sqrt(v);
     case UnaryOp::Abs: return fabs(v);
     case UnaryOp::Sign: return T((v > 0) - (v < 0));
-    case UnaryOp::Relu: return v > 0 ? v : T(0);
+    case UnaryOp::Relu: return v > 0 || isnan(v) ? v : T(0);  // NaN propagates, as on the CPU
     case UnaryOp::Sigmoid: return sigmoid_d(v);
     case UnaryOp::Tanh: return tanh(v);
     case UnaryOp::Log1p: return log1p(v);
@@ -58,8 +58,8 @@ template <class T> __device__ T apply_binary(BinaryOp op, T a, T b) {
     case BinaryOp::Sub: return a - b;
     case BinaryOp::Mul: return a * b;
     case BinaryOp::Div: return a / b;
-    case BinaryOp::Maximum: return a > b ? a : b;
-    case BinaryOp::Minimum: return a < b ? a : b;
+    case BinaryOp::Maximum: return a > b || isnan(a) ? a : b;
+    case BinaryOp::Minimum: return a < b || isnan(a) ? a : b;
     case BinaryOp::Pow: return pow(a, b);
     case BinaryOp::Eq: return T(a == b);
     case BinaryOp::Ne: return T(a != b);

@@ -1,0 +1,32 @@
+// gemm.h — dst (+)= lhs · rhs through Eigen's GEMM, with the split over threads done here and fixed by
+// the sizes. Eigen's own threading picks another depth blocking for one thread than for several, so its
+// sums differ bitwise with the thread count (measured: 64x3136x128 differs between 1 and 2 threads). The
+// engine is built with EIGEN_DONT_PARALLELIZE, and the longer side of dst is cut into blocks of
+// kGemmBlock rows or columns, each one single-threaded GEMM: the numbers depend on the sizes only.
+// Called inside a parallel region (per-image loops), the blocks simply run on the calling thread.
+#pragma once
+#include "core/eigen.h"
+#include <algorithm>
+
+#include "core/cpu/cpu_kernels.h"
+
+namespace eg::cpu {
+
+constexpr int64_t kGemmBlock = 64;
+
+// dst, lhs, rhs: Eigen matrix expressions with direct access (maps, blocks and transposes of maps).
+template <class Dst, class Lhs, class Rhs> void gemm(Dst dst, const Lhs& lhs, const Rhs& rhs, bool accumulate = false) {
+  auto product = [accumulate](auto d, const auto& l, const auto& r) {
+    if (accumulate) d.noalias() += l * r;
+    else d.noalias() = l * r;
+  };
+  const bool by_rows = dst.rows() >= dst.cols();
+  const int64_t len = by_rows ? dst.rows() : dst.cols(), blocks = (len + kGemmBlock - 1) / kGemmBlock;
+  parallel_for(blocks, [&](int64_t b) {
+    const int64_t at = b * kGemmBlock, n = std::min(kGemmBlock, len - at);
+    if (by_rows) product(dst.middleRows(at, n), lhs.middleRows(at, n), rhs);
+    else product(dst.middleCols(at, n), lhs, rhs.middleCols(at, n));
+  }, kGemmBlock * (by_rows ? dst.cols() : dst.rows()) * lhs.cols());
+}
+
+}  // namespace eg::cpu
