@@ -84,14 +84,20 @@ NamedTensors pytorch_state(const SafetensorsFile& f) {
     if (n.rfind("state.", 0) == 0) state.emplace_back(n.substr(6), t);
   return state;
 }
+
+// The fixture's ResNet-32 (1 input channel, 10 classes) with that state loaded.
+std::shared_ptr<Backbone> resnet32_with(const NamedTensors& state, Generator& g) {
+  auto m = make_model({"resnet32", 1, 10}, g);
+  m->load_state_dict(state);
+  return m;
+}
 }  // namespace
 
 TEST_CASE("parity: resnet32 from a PyTorch state_dict — logits, loss, grads, eval, 10 SGD steps") {
   auto f = load_safetensors(fixture("resnet32_fmnist.safetensors"));
   Generator g(123);
   const NamedTensors state = pytorch_state(f);
-  auto m = make_model({"resnet32", 1, 10}, g);
-  m->load_state_dict(state);
+  auto m = resnet32_with(state, g);
   Tensor x = get(f, "x"), y = get(f, "y");
   m->train();
   Tensor logits = m->forward(x);
@@ -120,8 +126,7 @@ TEST_CASE("parity: resnet32 float64 gradients equal PyTorch's float64 gradients"
   auto f = load_safetensors(fixture("resnet32_fmnist.safetensors"));
   Generator g(123);
   const NamedTensors state = pytorch_state(f);
-  auto m = make_model({"resnet32", 1, 10}, g);
-  m->load_state_dict(state);
+  auto m = resnet32_with(state, g);
   m->to(DType::F64);
   m->train();
   ce_loss(m->forward(get(f, "x").to(DType::F64)), get(f, "y")).backward();

@@ -37,7 +37,7 @@ template <class T> void unary_impl(UnaryOp op, const T* x, T* y, int64_t n, T a,
     case UnaryOp::Rsqrt: return flat_map(x, y, n, [](T v) { return T(1) / std::sqrt(v); });
     case UnaryOp::Abs: return flat_map(x, y, n, [](T v) { return std::abs(v); });
     case UnaryOp::Sign: return flat_map(x, y, n, [](T v) { return T((v > 0) - (v < 0)); });
-    case UnaryOp::Relu: return flat_map(x, y, n, [](T v) { return v > 0 || std::isnan(v) ? v : T(0); });
+    case UnaryOp::Relu: return flat_map(x, y, n, [](T v) { return v <= 0 ? T(0) : v; });  // NaN <= 0 is false
     case UnaryOp::Sigmoid: return flat_map(x, y, n, [](T v) { return sigmoid(v); });
     case UnaryOp::Tanh: return flat_map(x, y, n, [](T v) { return std::tanh(v); });
     case UnaryOp::Log1p: return flat_map(x, y, n, [](T v) { return std::log1p(v); });
