@@ -77,6 +77,10 @@ ClassifyResult train_classifier(const DatasetBundle& d, const ClassifyConfig& cf
   int64_t current_epoch = 0;
   hooks.on_epoch_start = [&](int64_t e) { current_epoch = e; };
   hooks.step = [&](const data::Batch& b) {
+    if (cfg.step) {
+      auto [loss, logits] = cfg.step(*model, b, current_epoch);
+      return StepOut{loss, logits, {}};
+    }
     Tensor logits = model->forward(b.x);
     Tensor loss = cfg.loss ? cfg.loss(logits, b.y, current_epoch) : losses::cross_entropy(logits, b.y);
     return StepOut{loss, logits, {}};

@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "methods/data/samplers.h"
 #include "methods/train/datasets.h"
@@ -31,6 +32,9 @@ struct ClassifyConfig {
   std::function<std::vector<nn::ParamGroup>(nn::Backbone&)> param_groups;
   // Optional: loss(logits [B, K], labels [B], epoch); default mean cross-entropy.
   std::function<Tensor(const Tensor&, const Tensor&, int64_t)> loss;
+  // Optional: the whole training step, for methods that need more than the logits (RKD: the pooled
+  // features and a teacher's outputs on the same images): returns {loss, logits [B, K]}; `loss` is unused then.
+  std::function<std::pair<Tensor, Tensor>(nn::Backbone&, const data::Batch&, int64_t epoch)> step;
   // Optional: called once on the fresh model (e.g. CB's bias initialisation).
   std::function<void(nn::Backbone&)> init_model;
   // Optional: the training sampler (default: a shuffled RandomSampler, last partial batch dropped).
