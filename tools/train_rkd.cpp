@@ -170,7 +170,8 @@ int main(int argc, char** argv) {
     }
     refuse_unless(app, "--teacher-widths", T.spec.name == "convnet", "applies to --teacher-model convnet only");
     refuse_unless(app, "--student-widths", S.spec.name == "convnet", "applies to --student-model convnet only");
-    if (seeds.empty()) seeds = {common.seed};
+    if (seeds.empty()) seeds = common.quick && retrieval && !app.count("--seed") ? std::vector<uint64_t>{0, 1}
+                                                                                 : std::vector<uint64_t>{common.seed};
     if (!common.quick && retrieval) {
       bool paper_data = dataset == "cub" || dataset == "folder";
       preset(image_size, "--image-size", int64_t{0}, int64_t{paper_data ? 256 : 0});
@@ -313,6 +314,7 @@ int main(int argc, char** argv) {
     RunDir run = open_run_dir(common.out, config, common.resume, common.force, inputs);
     std::printf("train classes: %ld images; unseen classes (%s): %ld; seen classes (%s): %ld\n", (long)data.train.n,
                 eval_split.c_str(), (long)data.unseen.n, eval_split.c_str(), (long)data.seen.n);
+    std::fflush(stdout);
     if (!small && S.backbone_weights.empty())
       std::fprintf(stderr, "note: no --backbone-weights: the student backbone starts from random weights, not ImageNet\n");
     std::map<std::string, std::vector<float>> grid_embeddings;  // first seed's unseen embeddings per run
@@ -329,6 +331,10 @@ int main(int argc, char** argv) {
         if (common.resume && run.find(name, seed, params) && std::filesystem::exists(model_path(name))) {
           models[name] = rkd::load_embedding_model(model_path(name));
           std::fprintf(stderr, "skip finished run %s seed %lu\n", name.c_str(), (unsigned long)seed);
+          if (seed == seeds.front()) {  // its retrieval grid is drawn again
+            grid_embeddings[name] = rkd::embed_dataset(models[name], data.unseen, data.test_transform, dev);
+            grid_dims[name] = models[name].dim();
+          }
           return 0;
         }
         rkd::EmbeddingRunConfig c;
@@ -442,10 +448,12 @@ int main(int argc, char** argv) {
                      "\nTraining time per run (measured, shared CPU):\n\n" + times +
                      "\nTotal training time: " + std::to_string((int)total) + " s\n";
     if (small && eval_split == "test") {
-      rkd::Verdict v = rkd::quick_pass_conditions(run.records());
-      std::string claims = rkd::claims(run.records());
-      std::string text = "\n## Pass conditions (rkd.md §6, means over seeds)\n\n" + v.text +
-                         "\n## The paper's claims on this data\n\n" + claims;
+      // The spec's pass conditions need its three runs; the claims are checked for whichever runs exist.
+      bool checkable = has(runs, "teacher") && has(runs, "triplet") && has(runs, "rkd_da");
+      std::string text = checkable ? "\n## Pass conditions (rkd.md §6, means over seeds)\n\n" +
+                                         rkd::quick_pass_conditions(run.records()).text
+                                   : std::string();
+      text += "\n## The paper's claims on this data\n\n" + rkd::claims(run.records());
       std::printf("%s", text.c_str());
       md += text;
     }
@@ -461,8 +469,9 @@ int main(int argc, char** argv) {
       series.push_back(v);
       names.push_back(name);
     }
-    plot_bars(series, names, {"R@1", "R@2", "R@4", "R@8"}, run.path("recall_at_k.png"),
-              "Recall@K on unseen classes (" + eval_split + ", mean over seeds)", "recall");
+    // Plain labels: gnuplot's enhanced text reads '@' as a control character.
+    plot_bars(series, names, {"K = 1", "K = 2", "K = 4", "K = 8"}, run.path("recall_at_k.png"),
+              "Recall at K on unseen classes (" + eval_split + ", mean over seeds)", "recall", true);
     std::vector<int64_t> queries = rkd::queries_across_classes(data.unseen.labels, grid_queries);
     for (auto& [name, emb] : grid_embeddings) {
       int64_t wrong = rkd::save_retrieval_grid(data.unseen, emb, grid_dims[name], queries, 8,

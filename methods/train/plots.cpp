@@ -87,9 +87,9 @@ bool plot_confusion(const std::vector<int64_t>& cm, int64_t k, const std::vector
 
 bool plot_bars(const std::vector<std::vector<double>>& values, const std::vector<std::string>& series,
                const std::vector<std::string>& labels, const std::string& png, const std::string& title,
-               const std::string& ylabel) {
+               const std::string& ylabel, bool key_outside) {
   std::ostringstream s;
-  s << header(png, 720, 420) << "set title " << quote(title) << "\nset ylabel " << quote(ylabel)
+  s << header(png, 720, 420) << (key_outside ? "set key outside right top\n" : "") << "set title " << quote(title) << "\nset ylabel " << quote(ylabel)
     << "\nset style data histograms\nset style histogram clustered gap 1\nset style fill solid 0.8 border -1\n"
     << "set grid ytics\nset xtics rotate by 45 right\nset yrange [0:*]\nplot ";
   for (size_t j = 0; j < values.size(); ++j)

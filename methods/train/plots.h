@@ -20,7 +20,7 @@ bool plot_confusion(const std::vector<int64_t>& cm, int64_t k, const std::vector
 // One bar per label; several series side by side (series_names.size() == values.size()).
 bool plot_bars(const std::vector<std::vector<double>>& values, const std::vector<std::string>& series_names,
                const std::vector<std::string>& labels, const std::string& png_path, const std::string& title,
-               const std::string& ylabel);
+               const std::string& ylabel, bool key_outside = false);  // key_outside: legend right of the plot
 // x: [N, C, H, W] f32 in [0, 1] (values clamped), C = 1 or 3; nrow images per row; written as PNG.
 void save_image_grid(const Tensor& x, const std::string& png_path, int64_t nrow = 8);
 
