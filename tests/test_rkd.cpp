@@ -279,3 +279,34 @@ TEST_CASE("rkd: train_rkd --task classification trains a CE teacher and KD stude
   CHECK(text.find("HKD + RKD-DA") == std::string::npos);  // no ce_hkd run: no claim line
   fs::remove_all(root);
 }
+
+TEST_CASE("rkd: train_rkd interrupted in the teacher and in a student resumes to the same numbers and L_D / L_A trace") {
+  if (!fs::exists(test::bin("train_rkd"))) {
+    MESSAGE("train_rkd not built: skipped");
+    return;
+  }
+  fs::path root = fs::temp_directory_path() / "eg_test_rkd_resume";
+  fs::remove_all(root);
+  test::write_tiny_mnist((root / "data").string(), 400, 100, 10, 6);
+  std::string cmd = test::bin("train_rkd") + " --dataset fashion-mnist --data-dir " + (root / "data").string() +
+                    " --teacher-model convnet --teacher-widths 4 4 4 --teacher-dim 4 --student-model convnet"
+                    " --student-widths 4 4 4 --student-dim 4 --teacher-lr 1e-2 --lr 1e-2 --teacher-epochs 2 --epochs 2"
+                    " --iters-per-epoch 5 --teacher-milestones 1.5 --milestones 1.5 --m-per-class 4 --batch-size 20"
+                    " --runs teacher rkd_da --seeds 0 --threads 1 --plain --out ";
+  std::string a = (root / "a").string(), b = (root / "b").string();
+  REQUIRE(test::run_cmd(cmd + a) == 0);
+  // Step 7 of 10 stops the teacher; the resumed command finishes it and stops the student at its step 7.
+  REQUIRE(test::run_cmd(cmd + b + " --debug-interrupt-after-steps 7") == 130);
+  REQUIRE(test::run_cmd(cmd + b + " --resume --debug-interrupt-after-steps 7") == 130);
+  REQUIRE(test::run_cmd(cmd + b + " --resume") == 0);
+  auto text = [](const fs::path& p) {
+    std::ifstream in(p);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  };
+  CHECK(text(root / "a" / "rkd_da_seed0" / "losses.csv") == text(root / "b" / "rkd_da_seed0" / "losses.csv"));
+  auto ja = test::read_json(a + "/metrics.json"), jb = test::read_json(b + "/metrics.json");
+  REQUIRE(ja["runs"].size() == 2);
+  REQUIRE(jb["runs"].size() == 2);
+  for (size_t i = 0; i < 2; ++i) CHECK(ja["runs"][i]["metrics"] == jb["runs"][i]["metrics"]);
+  fs::remove_all(root);
+}
