@@ -137,6 +137,7 @@ int main(int argc, char** argv) {
       ENGINE_CHECK(has({"fashion-mnist", "mnist", "cub", "folder"}, dataset), "--dataset ", dataset,
                    " is not a retrieval dataset (fashion-mnist, mnist, cub, folder)");
       per_epoch = !common.quick;  // the pilot decays at 50 % / 75 % of the iterations
+      refuse_unless(app, "--crop-padding", false, "applies to --task classification only (retrieval: --crop)");
     } else {
       preset(dataset, "--dataset", std::string("fashion-mnist"), std::string("cifar100"));
       // rkd.md §3: ResNet-50 (CIFAR stem) -> VGG11-BN. nn/ has no VGG: the student defaults to ResNet-18.
