@@ -9,6 +9,7 @@
 #include "methods/train/datasets.h"
 #include "methods/train/run_config.h"
 #include "methods/train/run_guard.h"
+#include "methods/train/validators.h"
 
 namespace eg::train {
 
