@@ -206,7 +206,11 @@ void report(RunDir& run, const Settings& s, const Json& params, bool quick) {
     checks += buf;
   }
   if (!checks.empty()) {
-    checks = "\n## Pass conditions (robust-features.md §5, means over seeds)\n\n" + checks;
+    // One verdict first (tools/report.py reads the first line naming the claim), then the parts.
+    bool all = checks.find("FAIL ") == std::string::npos && checks.find("not held") == std::string::npos;
+    std::string parts = std::string(det.n ? "A" : "") + (det.n && dr.n ? " and " : "") + (dr.n ? "B" : "");
+    checks = "\n## Pass conditions (robust-features.md §5, means over seeds)\n\nThe paper's claim (part" +
+             std::string(det.n && dr.n ? "s " : " ") + parts + "): " + (all ? "held" : "not held") + "\n\n" + checks;
     std::printf("%s", checks.c_str());
     md += checks;
   }
