@@ -34,7 +34,7 @@ TEST_CASE("reproduce: --tiny runs the trainers, writes REPORT.md, resumes, and -
   if (test::run_cmd("python3 --version") != 0) return (void)test::skip_test("python3 (tools/report.py) not installed");
   for (const char* t : {"train_erm", "train_cb"})
     if (!fs::exists(test::bin(t))) return (void)test::skip_test(std::string(t) + " not built");
-  fs::path root = fs::temp_directory_path() / "eg_test_reproduce";
+  fs::path root = test::temp_dir("eg_test_reproduce");
   fs::remove_all(root);
   std::string data = (root / "data").string(), out = (root / "report").string();
   test::write_tiny_mnist(data, 1000, 200, 10, 3);

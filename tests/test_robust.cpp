@@ -282,7 +282,7 @@ TEST_CASE("robust: index sets (first per class, every k-th by class)") {
 }
 
 TEST_CASE("robust: constructed sets are float and lossless through the image-set file") {
-  fs::path dir = fs::temp_directory_path() / "eg_test_robust_set";
+  fs::path dir = test::temp_dir("eg_test_robust_set");
   fs::create_directories(dir);
   data::ImageDataset ds;
   ds.n = 2, ds.c = 1, ds.h = 2, ds.w = 2, ds.num_classes = 3;
@@ -321,7 +321,7 @@ TEST_CASE("robust: train_robust smoke run on tiny data (both parts), its sets re
     MESSAGE("train_robust not built: skipped");
     return;
   }
-  fs::path root = fs::temp_directory_path() / "eg_test_robust";
+  fs::path root = test::temp_dir("eg_test_robust");
   fs::remove_all(root);
   test::write_tiny_mnist((root / "data").string(), 1000, 200, 10, 3);
   std::string out = (root / "out").string();

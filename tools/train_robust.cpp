@@ -252,38 +252,38 @@ int main(int argc, char** argv) {
   app.add_option("--parts", s.parts, "A (D_det, D_rand) and/or B (robust model, D_R, D_NR)")->capture_default_str()
       ->check(CLI::IsMember({"A", "B"}));
   app.add_option("--train-per-class", s.train_per_class, "the first N train images of each class (0 = all)")
-      ->capture_default_str()->check(CLI::NonNegativeNumber);
+      ->capture_default_str()->check(non_negative());
   app.add_option("--invert-per-class", s.invert_per_class, "images per class inverted for D_R / D_NR (0 = all)")
-      ->capture_default_str()->check(CLI::NonNegativeNumber);
-  app.add_option("--epochs", s.epochs, "epochs of the standard (source) model")->capture_default_str()->check(CLI::PositiveNumber);
-  app.add_option("--adv-epochs", s.adv_epochs, "epochs of adversarial training")->capture_default_str()->check(CLI::PositiveNumber);
+      ->capture_default_str()->check(non_negative());
+  app.add_option("--epochs", s.epochs, "epochs of the standard (source) model")->capture_default_str()->check(positive());
+  app.add_option("--adv-epochs", s.adv_epochs, "epochs of adversarial training")->capture_default_str()->check(positive());
   app.add_option("--nonrobust-epochs", s.nonrobust_epochs, "epochs on D_det / D_rand")->capture_default_str()
-      ->check(CLI::PositiveNumber);
-  app.add_option("--inverted-epochs", s.inverted_epochs, "epochs on D_R / D_NR")->capture_default_str()->check(CLI::PositiveNumber);
-  app.add_option("--batch-size", s.batch, "batch size")->capture_default_str()->check(CLI::PositiveNumber);
-  app.add_option("--lr", s.lr, "SGD learning rate")->capture_default_str()->check(CLI::PositiveNumber);
-  app.add_option("--momentum", s.momentum, "SGD momentum")->capture_default_str()->check(CLI::Range(0.0, 1.0));
-  app.add_option("--weight-decay", s.wd, "weight decay")->capture_default_str()->check(CLI::NonNegativeNumber);
+      ->check(positive());
+  app.add_option("--inverted-epochs", s.inverted_epochs, "epochs on D_R / D_NR")->capture_default_str()->check(positive());
+  app.add_option("--batch-size", s.batch, "batch size")->capture_default_str()->check(positive());
+  app.add_option("--lr", s.lr, "SGD learning rate")->capture_default_str()->check(positive());
+  app.add_option("--momentum", s.momentum, "SGD momentum")->capture_default_str()->check(in_range(0.0, 1.0));
+  app.add_option("--weight-decay", s.wd, "weight decay")->capture_default_str()->check(non_negative());
   app.add_option("--schedule", s.schedule, "step (x0.1 at 1/3 and 2/3) | cosine (to 0, per iteration)")
       ->capture_default_str()->check(CLI::IsMember({"step", "cosine"}));
   app.add_option("--augment", s.augment, "random crop (+ flip on CIFAR) for standard training; never on D_det")
       ->capture_default_str();
-  app.add_option("--adv-eps", s.adv_eps, "adversarial training: L2 eps")->capture_default_str()->check(CLI::PositiveNumber);
-  app.add_option("--adv-step", s.adv_step, "adversarial training: PGD step (default eps/5)")->check(CLI::PositiveNumber);
-  app.add_option("--adv-steps", s.adv_steps, "adversarial training: PGD steps")->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--adv-eps", s.adv_eps, "adversarial training: L2 eps")->capture_default_str()->check(positive());
+  app.add_option("--adv-step", s.adv_step, "adversarial training: PGD step (default eps/5)")->check(positive());
+  app.add_option("--adv-steps", s.adv_steps, "adversarial training: PGD steps")->capture_default_str()->check(positive());
   app.add_option("--attack-eps", s.attack_eps, "D_det / D_rand: targeted L2 eps")->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(positive());
   app.add_option("--attack-step", s.attack_step, "D_det / D_rand: step (default eps/5; --quick eps/10)")
-      ->check(CLI::PositiveNumber);
-  app.add_option("--attack-steps", s.attack_steps, "D_det / D_rand: steps")->capture_default_str()->check(CLI::PositiveNumber);
+      ->check(positive());
+  app.add_option("--attack-steps", s.attack_steps, "D_det / D_rand: steps")->capture_default_str()->check(positive());
   app.add_option("--invert-step", s.invert_step, "inversion: normalised GD step")->capture_default_str()
-      ->check(CLI::PositiveNumber);
-  app.add_option("--invert-steps", s.invert_steps, "inversion: iterations")->capture_default_str()->check(CLI::PositiveNumber);
+      ->check(positive());
+  app.add_option("--invert-steps", s.invert_steps, "inversion: iterations")->capture_default_str()->check(positive());
   app.add_option("--eval-eps", s.eval_eps, "robust accuracy: L2 eps of the untargeted PGD (step eps/8)")
-      ->capture_default_str()->check(CLI::PositiveNumber);
-  app.add_option("--eval-steps", s.eval_steps, "robust accuracy: PGD steps")->capture_default_str()->check(CLI::PositiveNumber);
+      ->capture_default_str()->check(positive());
+  app.add_option("--eval-steps", s.eval_steps, "robust accuracy: PGD steps")->capture_default_str()->check(positive());
   app.add_option("--eval-every-kth", s.eval_every_kth, "robust accuracy on every k-th test image (class-sorted)")
-      ->capture_default_str()->check(CLI::PositiveNumber);
+      ->capture_default_str()->check(positive());
   app.add_flag("--eval-only", eval_only_flag, "no training: clean and robust accuracy of --weights");
   app.add_option("--weights", weights, "a model file (model.safetensors or a checkpoint) for --eval-only")
       ->check(CLI::ExistingFile);

@@ -21,7 +21,7 @@ void add_common_flags(CLI::App& app, CommonFlags& f, const std::string& default_
       ->capture_default_str();
   app.add_option("--seed", f.seed, "random seed (weights, data order, augmentation)")->capture_default_str();
   app.add_option("--device", f.device, "cpu or cuda")->capture_default_str()->check(CLI::IsMember({"cpu", "cuda"}));
-  app.add_option("--threads", f.threads, "CPU threads (0 = all cores)")->capture_default_str()->check(CLI::NonNegativeNumber);
+  app.add_option("--threads", f.threads, "CPU threads (0 = all cores)")->capture_default_str()->check(non_negative());
   app.add_flag("--resume", f.resume,
                "continue the run in --out where it stopped (refused when its config.json has other settings)");
   app.add_flag("--force", f.force, "delete the results of earlier runs in --out and start over");
@@ -33,7 +33,7 @@ void add_common_flags(CLI::App& app, CommonFlags& f, const std::string& default_
   app.add_option("--val-per-class", f.val_per_class,
                  "hold out N train images per class and report on them instead of the test set (for choosing "
                  "settings; test_* metrics are then validation numbers)")
-      ->capture_default_str()->check(CLI::NonNegativeNumber);
+      ->capture_default_str()->check(non_negative());
   app.add_option("--train-set", f.train_set,
                  "train on this safetensors image set (x [N, C, H, W] pixels in [0, 1] or uint8, y [N]) instead of "
                  "the dataset's train split; evaluation stays on the dataset's test split")
