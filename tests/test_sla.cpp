@@ -293,3 +293,28 @@ TEST_CASE("sla: train_sla smoke run on tiny data: the loss falls and metrics.jso
   CHECK(text.find("needs 3-channel images") != std::string::npos);
   fs::remove_all(root);
 }
+
+TEST_CASE("sla: train_sla interrupted mid-epoch and resumed gives the uninterrupted run's metrics") {
+  if (!fs::exists(test::bin("train_sla"))) {
+    MESSAGE("train_sla not built: skipped");
+    return;
+  }
+  fs::path root = fs::temp_directory_path() / "eg_test_sla_resume";
+  fs::remove_all(root);
+  test::write_tiny_mnist((root / "data").string(), 300, 50, 10, 4);
+  std::string cmd = test::bin("train_sla") + " --dataset fashion-mnist --data-dir " + (root / "data").string() +
+                    " --model convnet --widths 4 8 8 --methods sla --iterations 40 --iters-per-epoch 20 --batch-size 8" +
+                    " --val-per-class 5 --seeds 0 --threads 1 --plain --out ";
+  REQUIRE(test::run_cmd(cmd + (root / "full").string()) == 0);
+  REQUIRE(test::run_cmd(cmd + (root / "cut").string() + " --debug-interrupt-after-steps 25") == 130);
+  auto [rc, text] = test::run_capture(cmd + (root / "cut").string() + " --resume");
+  REQUIRE(rc == 0);
+  CHECK(text.find("continuing epoch 2 at batch 6") != std::string::npos);  // from the checkpoint, not afresh
+  auto full = test::read_json((root / "full" / "metrics.json").string()),
+       cut = test::read_json((root / "cut" / "metrics.json").string());
+  REQUIRE(full["runs"].size() == 1);
+  REQUIRE(cut["runs"].size() == 1);
+  CHECK(full["runs"][0]["metrics"] == cut["runs"][0]["metrics"]);
+  CHECK(full["runs"][0]["metrics"].contains("test_acc_agg"));
+  fs::remove_all(root);
+}
