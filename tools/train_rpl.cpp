@@ -217,7 +217,10 @@ int main(int argc, char** argv) {
                                       {"aupr_in", "AUPR-In"},    {"aupr_out", "AUPR-Out"},
                                       {"oscr", "OSCR"},          {"auroc_mls", "AUROC max-logit"}};
     std::string table = markdown_table(run.records(), {"split"}, cols);
-    std::string diag = markdown_table(run.records(), {"split"},
+    std::vector<RunRecord> rpl_runs;
+    for (auto& r : run.records())
+      if (r.run == "rpl") rpl_runs.push_back(r);
+    std::string diag = markdown_table(rpl_runs, {"split"},
                                       {{"mean_max_dist_known", "mean max_k d_k, known"},
                                        {"mean_max_dist_unknown", "mean max_k d_k, unknown"}}, false);
     std::printf("\n%s\n%s\n", table.c_str(), diag.c_str());
@@ -234,6 +237,14 @@ int main(int argc, char** argv) {
       md += checks;
     }
     write_file_atomic(run.path("results.md"), md);
+    // The first split's seed-0 histograms next to results.md: one figure per method at the top level.
+    for (auto& name : methods) {
+      std::string from = run.dir() + "/split" + std::to_string(splits[0]) + "/" + name + "_seed" +
+                         std::to_string(seeds[0]) + "/score_hist.png";
+      if (std::filesystem::exists(from))
+        std::filesystem::copy_file(from, run.path("score_hist_" + name + ".png"),
+                                   std::filesystem::copy_options::overwrite_existing);
+    }
     std::printf("results: %s/results.md, metrics: %s/metrics.json\n", run.dir().c_str(), run.dir().c_str());
     return 0;
   });
