@@ -76,10 +76,16 @@ ClassifyResult train_classifier(const DatasetBundle& d, const ClassifyConfig& cf
   LoopHooks hooks;
   int64_t current_epoch = 0;
   hooks.on_epoch_start = [&](int64_t e) { current_epoch = e; };
-  hooks.step = [&](const data::Batch& b) {
+  hooks.step = [&](const data::Batch& batch) {
+    data::Batch mixed;
+    if (cfg.prepare_batch) {
+      mixed = batch;
+      cfg.prepare_batch(mixed, *model, current_epoch);
+    }
+    const data::Batch& b = cfg.prepare_batch ? mixed : batch;
     Tensor logits = model->forward(b.x);
     Tensor loss = cfg.loss ? cfg.loss(logits, b.y, current_epoch) : losses::cross_entropy(logits, b.y);
-    return StepOut{loss, logits, {}};
+    return StepOut{loss, logits, b.y};
   };
   hooks.evaluate = [&](int64_t) {
     model->eval();

@@ -33,6 +33,9 @@ struct ClassifyConfig {
   std::function<Tensor(const Tensor&, const Tensor&, int64_t)> loss;
   // Optional: called once on the fresh model (e.g. CB's bias initialisation).
   std::function<void(nn::Backbone&)> init_model;
+  // Optional: rewrites each training batch (normalised images, labels) before the forward, given the model
+  // being trained and the epoch (M2m replaces minority duplicates with translated majority images).
+  std::function<void(data::Batch&, nn::Backbone&, int64_t)> prepare_batch;
   // Optional: the training sampler (default: a shuffled RandomSampler, last partial batch dropped).
   std::shared_ptr<data::Sampler> sampler;
   uint64_t seed = 0;
