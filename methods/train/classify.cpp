@@ -144,4 +144,17 @@ ClassifyResult train_classifier(const DatasetBundle& d, const ClassifyConfig& cf
   return out;
 }
 
+RunRecord classify_record(const std::string& run, uint64_t seed, const Json& params, const ClassifyResult& r,
+                          const std::string& eval_split) {
+  RunRecord rec;
+  rec.run = run;
+  rec.seed = seed;
+  rec.params = params;
+  for (auto& [k, v] : r.metrics) rec.metrics[k] = v;
+  for (size_t c = 0; c < r.per_class.size(); ++c) rec.metrics["class_" + std::to_string(c) + "_acc"] = r.per_class[c];
+  rec.wall_s = r.wall_s;
+  rec.eval_split = eval_split;
+  return rec;
+}
+
 }  // namespace eg::train
