@@ -9,6 +9,8 @@
 #include <map>
 
 #include "losses/cross_entropy.h"
+#include "losses/ldam.h"
+#include "methods/m2m/experiment.h"
 #include "methods/m2m/major_to_minor.h"
 #include "methods/m2m/recipe.h"
 #include "tests/test_util.h"
@@ -276,6 +278,52 @@ TEST_CASE("m2m: the runs and which share ERM's first T0 epochs") {
   CHECK_THROWS_WITH_AS(make_run("smote", 21), doctest::Contains("unknown M2m run 'smote'"), eg::Error);
 }
 
+TEST_CASE("m2m: each run kind sets its sampler, DRW loss and batch rewrite; runs start from the trunk's checkpoint") {
+  data::ImageDataset ds;
+  ds.n = 6, ds.c = 1, ds.h = 1, ds.w = 1, ds.num_classes = 2;
+  ds.pixels.assign(6, 0);
+  ds.labels = {0, 0, 0, 0, 1, 1};
+  auto cfg_for = [&](const std::string& name) {
+    train::ClassifyConfig cfg;
+    cfg.batch_size = 2;
+    configure_run(cfg, make_run(name, 3), ds, 0.999, nullptr);
+    return cfg;
+  };
+  CHECK_FALSE(cfg_for("erm").sampler);
+  CHECK_FALSE(cfg_for("erm").loss);
+  CHECK(cfg_for("over").sampler->name() == "class_balanced");
+  CHECK(cfg_for("drs").sampler->name() == "random_then_class_balanced_at_3");
+  CHECK_THROWS_WITH_AS(cfg_for("m2m"), doctest::Contains("no M2m generator"), eg::Error);
+  auto drw = cfg_for("drw");
+  REQUIRE(drw.loss);
+  Tensor logits = from_vector(std::vector<float>{1, 0, 0, 2}, {2, 2}), y = from_vector(std::vector<int64_t>{0, 1}, {2});
+  CHECK(drw.loss(logits, y, 2).item() == doctest::Approx(losses::cross_entropy(logits, y).item()));  // before T0: plain
+  losses::CrossEntropyOptions o;
+  o.weight = losses::drw_weights({4, 2}, 0.999, 3, 3);
+  o.reduction = losses::Reduction::BatchMean;
+  double weighted = losses::cross_entropy(logits, y, o).item();
+  CHECK(drw.loss(logits, y, 3).item() == doctest::Approx(weighted));
+  CHECK(weighted != doctest::Approx(losses::cross_entropy(logits, y).item()));
+
+  namespace fs = std::filesystem;
+  fs::path root = fs::temp_directory_path() / ("eg_test_m2m_trunk_" + std::to_string(::getpid()));
+  fs::remove_all(root);
+  fs::create_directories(root / "trunk");
+  CHECK_THROWS_WITH_AS(start_from_trunk((root / "trunk").string(), (root / "a").string()),
+                       doctest::Contains("the ERM trunk has no checkpoint"), eg::Error);
+  std::ofstream(root / "trunk" / "checkpoint.safetensors") << "T";
+  std::ofstream(root / "trunk" / "log.csv") << "epoch\n";
+  CHECK(start_from_trunk((root / "trunk").string(), (root / "a").string()));
+  CHECK(fs::exists(root / "a" / "log.csv"));
+  std::ofstream(root / "a" / "checkpoint.safetensors") << "own";  // the run's own checkpoint is kept
+  CHECK_FALSE(start_from_trunk((root / "trunk").string(), (root / "a").string()));
+  std::ifstream in(root / "a" / "checkpoint.safetensors");
+  std::string text;
+  in >> text;
+  CHECK(text == "own");
+  fs::remove_all(root);
+}
+
 TEST_CASE("m2m: the spec's Fashion-MNIST CNN (two conv5x5 blocks, FC 128)") {
   Generator gen(0);
   auto m = nn::make_model({"smallcnn", 1, 10}, gen);
@@ -295,12 +343,12 @@ TEST_CASE("m2m: train_m2m smoke run on tiny long-tailed data (erm trunk shared, 
   fs::remove_all(root);
   test::write_tiny_mnist((root / "data").string(), 1000, 200, 10, 2);
   std::string cmd = test::bin("train_m2m") + " --dataset fashion-mnist --data-dir " + (root / "data").string() +
-                    " --model smallcnn --widths 4 8 16 --mu 10 --n-max 100 --runs erm drs m2m --epochs 4 --t0 2" +
+                    " --model smallcnn --widths 4 8 16 --mu 10 --n-max 100 --runs erm over drs drw m2m --epochs 4 --t0 2" +
                     " --warmup 0 --milestones 3 --lr-gamma 0.1 --batch-size 32 --no-augment --step-size 0.5" +
                     " --gamma 0.5 --seeds 0 --threads 1 --plain --out " + (root / "out").string();
   REQUIRE(test::run_cmd(cmd) == 0);
   auto j = test::read_json((root / "out" / "metrics.json").string());
-  REQUIRE(j["runs"].size() == 3);
+  REQUIRE(j["runs"].size() == 5);
   for (auto& r : j["runs"]) {
     CHECK(r["metrics"]["balanced_acc"].get<double>() > 0.3);  // chance 0.1
     CHECK(r["params"]["mu"].get<double>() == 10);
