@@ -183,7 +183,7 @@ std::vector<double> row(const Tensor& x, int64_t i) { return narrow(x, 0, i, 1).
 
 }  // namespace
 
-TEST_CASE("m2m: a batch with gamma 0 replaces every attempted position; the labels stay; f is untouched") {
+TEST_CASE("m2m: a batch with gamma 0 replaces every attempted position, the labels stay, f is untouched") {
   Fixture fx;
   fx.f->train();
   auto bn_before = fx.f->named_buffers();
@@ -224,7 +224,7 @@ TEST_CASE("m2m: a batch with gamma 0 replaces every attempted position; the labe
   CHECK(b2.x.to_vector<double>() == b.x.to_vector<double>());
 }
 
-TEST_CASE("m2m: gamma 1 fails every translation and keeps the original minority images; before T0 nothing runs") {
+TEST_CASE("m2m: gamma 1 fails every translation and keeps the original minority images, before T0 nothing runs") {
   Fixture fx;
   MajorToMinor m = fx.m2m(1.0);
   data::Batch b = fx.batch;
@@ -278,7 +278,7 @@ TEST_CASE("m2m: the runs and which share ERM's first T0 epochs") {
   CHECK_THROWS_WITH_AS(make_run("smote", 21), doctest::Contains("unknown M2m run 'smote'"), eg::Error);
 }
 
-TEST_CASE("m2m: each run kind sets its sampler, DRW loss and batch rewrite; runs start from the trunk's checkpoint") {
+TEST_CASE("m2m: each run kind sets its sampler, DRW loss and batch rewrite, runs start from the trunk's checkpoint") {
   data::ImageDataset ds;
   ds.n = 6, ds.c = 1, ds.h = 1, ds.w = 1, ds.num_classes = 2;
   ds.pixels.assign(6, 0);
@@ -339,7 +339,7 @@ TEST_CASE("m2m: train_m2m smoke run on tiny long-tailed data (erm trunk shared, 
     MESSAGE("train_m2m not built: skipped");
     return;
   }
-  fs::path root = fs::temp_directory_path() / "eg_test_m2m";
+  fs::path root = test::temp_dir("eg_test_m2m");
   fs::remove_all(root);
   test::write_tiny_mnist((root / "data").string(), 1000, 200, 10, 2);
   std::string cmd = test::bin("train_m2m") + " --dataset fashion-mnist --data-dir " + (root / "data").string() +

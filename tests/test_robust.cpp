@@ -156,7 +156,7 @@ TEST_CASE("robust: untargeted PGD raises the loss and respects eps exactly (L2 a
   }
 }
 
-TEST_CASE("robust: targeted PGD lowers CE(t); use_best off returns the last iterate (hand-composed step)") {
+TEST_CASE("robust: targeted PGD lowers CE(t), use_best off returns the last iterate (hand-composed step)") {
   PixelModel m = tiny_model(3);
   Tensor x = random_images(4, 6), t = from_vector(std::vector<int64_t>{1, 2, 3, 4}, {4});
   LogitsFn f = [&](const Tensor& z) { return m.logits(z); };
@@ -209,7 +209,7 @@ TEST_CASE("robust: restarts keep a fooling example whenever any restart found on
   CHECK_THROWS_WITH_AS(fooled(0), doctest::Contains("restarts must be >= 1"), eg::Error);
 }
 
-TEST_CASE("robust: PixelModel normalizes inside; the fake ReLU is ReLU forward, identity backward") {
+TEST_CASE("robust: PixelModel normalizes inside, the fake ReLU is ReLU forward, identity backward") {
   Generator g(0);
   auto net = nn::make_model({"lenet", 1, 10, "cifar", {4, 8, 16}}, g);
   PixelModel m(net, {0.25f}, {0.5f});
@@ -226,7 +226,7 @@ TEST_CASE("robust: PixelModel normalizes inside; the fake ReLU is ReLU forward, 
   CHECK_THROWS_WITH_AS(PixelModel(net, {0.5f}, {0.0f}), doctest::Contains("std must be positive"), eg::Error);
 }
 
-TEST_CASE("robust: inversion lowers the relative representation error; 0 steps returns the start") {
+TEST_CASE("robust: inversion lowers the relative representation error, 0 steps returns the start") {
   PixelModel m = tiny_model(5);
   Tensor x = random_images(4, 9), start = random_images(4, 10);
   Tensor r;

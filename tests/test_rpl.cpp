@@ -141,7 +141,7 @@ TEST_CASE("rpl: OpenSetNet trains everything but the backbone's unused fc") {
   CHECK_ERROR(rpl::OpenSetNet(b, {rpl::Method::Rpl, 6, 16}, g), "the head expects D = 16");
 }
 
-TEST_CASE("rpl: MSP is exact in double and at most 1 for huge logits; max logit") {
+TEST_CASE("rpl: MSP is exact in double and at most 1 for huge logits, max logit") {
   std::vector<float> z = {1e30f, 0.0f, 3.0f, 3.0f, -1e30f, 5.0f};
   auto msp = rpl::max_softmax(z, 3, 2);
   CHECK(msp[0] == 1.0);
@@ -192,7 +192,7 @@ TEST_CASE("rpl: Dropout2d drops whole channels, scales the rest by 1/(1-p), is t
   }, {test::rnd({2, 3, 2, 2}, 5)});
 }
 
-TEST_CASE("rpl: classifier32 — 128-d embedding, three stride-2 convs, no conv biases; the official init") {
+TEST_CASE("rpl: classifier32 — 128-d embedding, three stride-2 convs, no conv biases, the official init") {
   Generator g(0);
   auto b = rpl::make_backbone("classifier32", 3, 6, {}, g, 0);
   auto* c = dynamic_cast<rpl::Classifier32*>(b.get());
@@ -220,7 +220,7 @@ TEST_CASE("rpl: histogram bins with clamping") {
 }
 
 TEST_CASE("rpl: open-set data from files — known labels remapped, unknowns, per-class subsets, validation") {
-  fs::path root = fs::temp_directory_path() / "eg_test_rpl_data";
+  fs::path root = test::temp_dir("eg_test_rpl_data");
   fs::remove_all(root);
   test::write_tiny_mnist((root / "data").string(), 400, 200, 10, 1);
   rpl::OpenSetDataOptions o{"fashion-mnist", (root / "data").string(), 0, 0, 0, 0};
@@ -251,7 +251,7 @@ TEST_CASE("rpl: train_rpl smoke run on tiny data — every method's loss falls, 
     MESSAGE("train_rpl not built: skipped");
     return;
   }
-  fs::path root = fs::temp_directory_path() / "eg_test_rpl";
+  fs::path root = test::temp_dir("eg_test_rpl");
   fs::remove_all(root);
   test::write_tiny_mnist((root / "data").string(), 600, 200, 10, 2);
   std::string cmd = test::bin("train_rpl") + " --dataset fashion-mnist --data-dir " + (root / "data").string() +

@@ -57,7 +57,7 @@ TEST_CASE("sla: transformation sets have the spec's sizes, order (rotation outer
   CHECK_ERROR(sla::make_transformations("rotation4"), "unknown SLA transformation set 'rotation4'");
 }
 
-TEST_CASE("sla: rotation expansion puts rot90^j(x_b) at row b·M + j; four turns are the identity; non-square is refused") {
+TEST_CASE("sla: rotation expansion puts rot90^j(x_b) at row b·M + j, four turns are the identity, non-square is refused") {
   const int64_t B = 2, C = 1, H = 3, W = 3;
   Tensor x = coded_images(B, C, H, W);
   auto t = sla::make_transformations("rotation");
@@ -80,7 +80,7 @@ TEST_CASE("sla: rotation expansion puts rot90^j(x_b) at row b·M + j; four turns
   CHECK(sla::expand_batch(coded_images(1, 1, 2, 3), sla::make_transformations("rotation2")).shape() == (Shape{2, 1, 2, 3}));
 }
 
-TEST_CASE("sla: colour permutations on 3×H×W images: distinct, in order, invertible; grey input is refused") {
+TEST_CASE("sla: colour permutations on 3×H×W images: distinct, in order, invertible, grey input is refused") {
   const int64_t H = 2, W = 2;
   // Channels constant 1, 2, 3 (CIFAR layout).
   std::vector<float> v;
@@ -257,7 +257,7 @@ TEST_CASE("sla: train_sla smoke run on tiny data: the loss falls and metrics.jso
     MESSAGE("train_sla not built: skipped");
     return;
   }
-  fs::path root = fs::temp_directory_path() / "eg_test_sla";
+  fs::path root = test::temp_dir("eg_test_sla");
   fs::remove_all(root);
   test::write_tiny_mnist((root / "data").string(), 600, 100, 10, 3);
   std::string cmd = test::bin("train_sla") + " --dataset fashion-mnist --data-dir " + (root / "data").string() +
@@ -299,7 +299,7 @@ TEST_CASE("sla: train_sla interrupted mid-epoch and resumed gives the uninterrup
     MESSAGE("train_sla not built: skipped");
     return;
   }
-  fs::path root = fs::temp_directory_path() / "eg_test_sla_resume";
+  fs::path root = test::temp_dir("eg_test_sla_resume");
   fs::remove_all(root);
   test::write_tiny_mnist((root / "data").string(), 300, 50, 10, 4);
   std::string cmd = test::bin("train_sla") + " --dataset fashion-mnist --data-dir " + (root / "data").string() +

@@ -45,42 +45,42 @@ int main(int argc, char** argv) {
   app.add_option("--model", spec.name, "backbone (smallcnn = the spec's Fashion-MNIST CNN)")->capture_default_str()
       ->check(CLI::IsMember(nn::model_names()));
   app.add_option("--widths", spec.widths, "convnet / smallcnn widths");
-  app.add_option("--mu", mus, "imbalance ratios rho = n_max / n_min")->capture_default_str()->check(CLI::Range(1.0, 1e6));
+  app.add_option("--mu", mus, "imbalance ratios rho = n_max / n_min")->capture_default_str()->check(in_range(1.0, 1e6));
   app.add_option("--n-max", n_max, "images of the largest class (0 = all of class 0: 5000 on CIFAR-10; --quick 2000)")
-      ->capture_default_str()->check(CLI::NonNegativeNumber);
+      ->capture_default_str()->check(non_negative());
   app.add_option("--runs", runs, "erm over drs drw m2m")->capture_default_str()->check(CLI::IsMember(m2m::run_names()));
   app.add_option("--seeds", seeds, "seeds, one set of runs each (default: --seed)")->excludes("--seed");
   app.add_option("--g", g_file, "the frozen classifier g (a model file or checkpoint; default: this command's erm run)");
-  app.add_option("--epochs", epochs, "epochs")->capture_default_str()->check(CLI::PositiveNumber);
-  app.add_option("--batch-size", batch, "batch size")->capture_default_str()->check(CLI::PositiveNumber);
-  app.add_option("--lr", lr, "base learning rate")->capture_default_str()->check(CLI::PositiveNumber);
-  app.add_option("--momentum", momentum, "SGD momentum")->capture_default_str()->check(CLI::Range(0.0, 1.0));
-  app.add_option("--weight-decay", wd, "weight decay")->capture_default_str()->check(CLI::NonNegativeNumber);
+  app.add_option("--epochs", epochs, "epochs")->capture_default_str()->check(positive());
+  app.add_option("--batch-size", batch, "batch size")->capture_default_str()->check(positive());
+  app.add_option("--lr", lr, "base learning rate")->capture_default_str()->check(positive());
+  app.add_option("--momentum", momentum, "SGD momentum")->capture_default_str()->check(in_range(0.0, 1.0));
+  app.add_option("--weight-decay", wd, "weight decay")->capture_default_str()->check(non_negative());
   app.add_option("--warmup", warmup, "warm-up epochs: lr (e+1)/W for e < W")->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(non_negative());
   app.add_option("--milestones", milestones, "epochs where lr is multiplied by --lr-gamma")->capture_default_str();
-  app.add_option("--lr-gamma", lr_gamma, "lr factor at each milestone")->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--lr-gamma", lr_gamma, "lr factor at each milestone")->capture_default_str()->check(positive());
   app.add_option("--t0", t0, "T0 (train.py --warm): epoch where re-sampling, DRW and translation start")
-      ->capture_default_str()->check(CLI::NonNegativeNumber);
+      ->capture_default_str()->check(non_negative());
   app.add_option("--beta", beta, "M2m beta: seed weights and rejection 1 - beta^gap")->capture_default_str()
-      ->check(CLI::Range(0.0, 0.999999999));
+      ->check(in_range(0.0, 0.999999999));
   app.add_option("--lambda", lambda, "weight of f's seed-class logit in the translation objective")
-      ->capture_default_str()->check(CLI::NonNegativeNumber);
+      ->capture_default_str()->check(non_negative());
   app.add_option("--gamma", gamma, "g's confidence in the target class needed to accept x*")->capture_default_str()
-      ->check(CLI::Range(0.0, 1.0));
-  app.add_option("--attack-iter", steps, "T: translation steps")->capture_default_str()->check(CLI::NonNegativeNumber);
-  app.add_option("--step-size", eta, "eta: L2-normalised step size")->capture_default_str()->check(CLI::NonNegativeNumber);
+      ->check(in_range(0.0, 1.0));
+  app.add_option("--attack-iter", steps, "T: translation steps")->capture_default_str()->check(non_negative());
+  app.add_option("--step-size", eta, "eta: L2-normalised step size")->capture_default_str()->check(non_negative());
   app.add_option("--noise", noise, "random start: official (train.py's renorm over dim 1) | per-sample | none")
       ->capture_default_str()->check(CLI::IsMember({"official", "per-sample", "none"}));
-  app.add_option("--noise-norm", noise_norm, "random start L2 cap")->capture_default_str()->check(CLI::NonNegativeNumber);
+  app.add_option("--noise-norm", noise_norm, "random start L2 cap")->capture_default_str()->check(non_negative());
   app.add_option("--seed-sampling", seed_sampling, "batch (train.py) | class (the paper's Q(k0|k), issue #10)")
       ->capture_default_str()->check(CLI::IsMember({"batch", "class"}));
   app.add_option("--drw-beta", drw_beta, "the drw run's effective-number beta (1 = inverse frequency)")
-      ->capture_default_str()->check(CLI::Range(0.0, 1.0));
-  app.add_option("--crop-padding", padding, "random-crop padding")->capture_default_str()->check(CLI::NonNegativeNumber);
+      ->capture_default_str()->check(in_range(0.0, 1.0));
+  app.add_option("--crop-padding", padding, "random-crop padding")->capture_default_str()->check(non_negative());
   app.add_flag("--no-augment", no_augment, "no random crop / flip (--quick: none, so g memorises the tail)");
   app.add_option("--eval-every", eval_every, "evaluate every k epochs and after the last (0 = about 6 times a run)")
-      ->capture_default_str()->check(CLI::NonNegativeNumber);
+      ->capture_default_str()->check(non_negative());
 
   return run_main(app, argc, argv, [&] {
     refuse_with_quick(app, common, {"--dataset", "--model", "--mu"}, "the dataset (fashion-mnist, rho 100) and model (smallcnn)");

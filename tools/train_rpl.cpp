@@ -78,18 +78,18 @@ int main(int argc, char** argv) {
   app.add_option("--dataset", dataset, "mnist|fashion-mnist|cifar10|cifar+10|cifar+50|tiny-imagenet")
       ->capture_default_str()->check(CLI::IsMember(rpl::protocol_names()));
   app.add_option("--splits", splits, "official split lists to run (0-4)")->capture_default_str()
-      ->check(CLI::Range(0, rpl::kNumSplits - 1));
+      ->check(in_range(0, rpl::kNumSplits - 1));
   app.add_flag("--all-splits", all_splits, "run all five official splits")->excludes("--splits");
   app.add_option("--methods", methods, "softmax gcpl rpl arpl")->capture_default_str()
       ->check(CLI::IsMember(rpl::method_names()));
   app.add_option("--radius", radius, "RPL's radius: shared (one scalar, official) or per_class")->capture_default_str()
       ->check(CLI::IsMember({"shared", "per_class"}));
   app.add_option("--points-per-class", points, "RPL's reciprocal points per class M")->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(positive());
   app.add_option("--temperature", temperature, "T (the paper's gamma = 1/T)")->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(positive());
   app.add_option("--lambda", lambda, "weight of the open-space / prototype term (weight_pl)")->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(non_negative());
   app.add_option("--auroc-ties", ties, "the AUROC of the table: half (ties count 1/2) or official (0); both are in "
                  "metrics.json")->capture_default_str()->check(CLI::IsMember({"half", "official"}));
   app.add_option("--model", model, "classifier32 (official) or smallcnn")->capture_default_str()
@@ -97,22 +97,24 @@ int main(int argc, char** argv) {
   app.add_option("--widths", widths, "smallcnn widths (default 16 32 64; a last width of 2 gives 2-d embeddings "
                  "and embedding.png)");
   app.add_option("--per-class", per_class, "train images per known class (0 = all)")->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(non_negative());
   app.add_option("--seeds", seeds, "seeds, one run each (default: --seed)")->excludes("--seed");
   app.add_option("--epochs", epochs, "epochs; without --milestones lr x0.1 at 30/60/90% of them")->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(positive());
   app.add_option("--milestones", milestones, "epochs where lr is multiplied by 0.1");
-  app.add_option("--batch-size", batch, "batch size")->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--batch-size", batch, "batch size")->capture_default_str()->check(positive());
   app.add_option("--optimizer", optimizer, "sgd or adam (default: adam for tiny-imagenet, else sgd)")
       ->check(CLI::IsMember({"sgd", "adam"}));
-  app.add_option("--lr", lr, "lr (default 0.1 for SGD, 0.001 for Adam)")->check(CLI::PositiveNumber);
-  app.add_option("--momentum", momentum, "SGD momentum")->capture_default_str()->check(CLI::Range(0.0, 1.0));
+  app.add_option("--lr", lr, "lr (default 0.1 for SGD, 0.001 for Adam)")->check(positive());
+  app.add_option("--momentum", momentum, "SGD momentum")->capture_default_str()->check(in_range(0.0, 1.0));
   app.add_option("--weight-decay", wd, "weight decay, also on points and radius (default 1e-4 SGD, 0 Adam)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(non_negative());
   app.add_option("--eval-every", eval_every, "evaluate every k epochs and after the last (0 = only after the last)")
-      ->capture_default_str()->check(CLI::NonNegativeNumber);
+      ->capture_default_str()->check(non_negative());
 
   return run_main(app, argc, argv, [&] {
+    // The open-set splits select classes of --dataset itself: a constructed training set has no such split.
+    refuse_unless(app, "--train-set", false, "is not supported by train_rpl (its open-set split comes from --dataset)");
     refuse_with_quick(app, common, {"--dataset", "--model", "--splits", "--all-splits"},
                       "the dataset (fashion-mnist, split 0) and the model (smallcnn)");
     if (common.quick) {  // rpl.md §6

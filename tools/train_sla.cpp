@@ -198,28 +198,31 @@ int main(int argc, char** argv) {
                  "rot_color_perm12 rot_color_perm24")->capture_default_str()->check(CLI::IsMember(sla::transformation_names()));
   app.add_option("--seeds", s.seeds, "seeds, one run each (default: --seed)")->excludes("--seed");
   app.add_option("--iterations", s.iterations, "training iterations (a multiple of --iters-per-epoch)")
-      ->capture_default_str()->check(CLI::PositiveNumber);
+      ->capture_default_str()->check(positive());
   app.add_option("--iters-per-epoch", s.iters_per_epoch, "iterations per log row (the official --val-freq)")
-      ->capture_default_str()->check(CLI::PositiveNumber);
+      ->capture_default_str()->check(positive());
   app.add_option("--eval-every", s.eval_every, "evaluate on the validation split every k log rows (and after the last)")
-      ->capture_default_str()->check(CLI::PositiveNumber);
+      ->capture_default_str()->check(positive());
   app.add_option("--batch-size", s.batch, "original images per iteration (x M through the network)")
-      ->capture_default_str()->check(CLI::PositiveNumber);
-  app.add_option("--lr", s.lr, "SGD learning rate")->capture_default_str()->check(CLI::PositiveNumber);
-  app.add_option("--momentum", s.momentum, "SGD momentum")->capture_default_str()->check(CLI::Range(0.0, 1.0));
+      ->capture_default_str()->check(positive());
+  app.add_option("--lr", s.lr, "SGD learning rate")->capture_default_str()->check(positive());
+  app.add_option("--momentum", s.momentum, "SGD momentum")->capture_default_str()->check(in_range(0.0, 1.0));
   app.add_option("--weight-decay", s.wd, "weight decay (all parameters, BN included)")->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(non_negative());
   app.add_option("--milestones", s.milestones, "two iterations where lr is multiplied by 0.1 (default: 50% and 75% "
                  "of --iterations)")->capture_default_str()->expected(2);
-  app.add_option("--T", s.sd.T, "sla_sd temperature")->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--T", s.sd.T, "sla_sd temperature")->capture_default_str()->check(positive());
   app.add_option("--sd-beta", s.sd.beta, "sla_sd weight of the SD head's cross-entropy")->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(non_negative());
   app.add_flag("--with-large-loss", s.sd.large_loss, "multiply L_SLA by M (the official ImageNet/iNaturalist option)");
   app.add_option("--train-per-class", s.train_per_class, "a fixed class-balanced training subset of this many images "
-                 "per class (0 = all train images not held out)")->capture_default_str()->check(CLI::NonNegativeNumber);
-  app.add_option("--crop-padding", s.padding, "random-crop padding")->capture_default_str()->check(CLI::NonNegativeNumber);
+                 "per class (0 = all train images not held out)")->capture_default_str()->check(non_negative());
+  app.add_option("--crop-padding", s.padding, "random-crop padding")->capture_default_str()->check(non_negative());
 
   return run_main(app, argc, argv, [&] {
+    // SLA trains on the dataset's own images (its batches are expanded by the transformations); a
+    // constructed set from train_robust is not wired in, so the common flag is refused, not ignored.
+    refuse_unless(app, "--train-set", false, "is not supported by train_sla (it loads --dataset itself)");
     auto t_start = std::chrono::steady_clock::now();
     refuse_with_quick(app, common, {"--dataset", "--model"}, "the dataset (fashion-mnist) and the model (convnet)");
     refuse_unless(app, "--init-from", false, "is not supported by train_sla (its networks have method-specific heads)");
