@@ -6,6 +6,7 @@
 #include "nn/layers.h"
 #include "nn/models/backbone.h"
 #include "nn/models/convnet.h"
+#include "nn/models/small_cnn.h"
 #include "nn/models/resnet.h"
 #include "nn/models/resnet_cifar.h"
 #include "nn/module.h"

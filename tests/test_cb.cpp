@@ -68,7 +68,7 @@ TEST_CASE("cb: train_cb smoke run on tiny long-tailed data writes the table and 
     MESSAGE("train_cb not built: skipped");
     return;
   }
-  fs::path root = fs::temp_directory_path() / "eg_test_cb";
+  fs::path root = test::temp_dir("eg_test_cb");
   fs::remove_all(root);
   test::write_tiny_mnist((root / "data").string(), 1000, 200, 10, 2);
   std::string cmd = test::bin("train_cb") + " --dataset fashion-mnist --data-dir " + (root / "data").string() +
@@ -91,7 +91,7 @@ TEST_CASE("cb: train_cb --val-per-class draws the long tail from the rest of tra
     MESSAGE("train_cb not built: skipped");
     return;
   }
-  fs::path root = fs::temp_directory_path() / "eg_test_cb_val";
+  fs::path root = test::temp_dir("eg_test_cb_val");
   fs::remove_all(root);
   test::write_tiny_mnist((root / "data").string(), 1000, 200, 10, 2);
   std::string cmd = test::bin("train_cb") + " --dataset fashion-mnist --data-dir " + (root / "data").string() +

@@ -169,7 +169,7 @@ TEST_CASE("schedule: step, multistep, cosine, warm-up (CB's schedule)") {
 
 TEST_CASE("checkpoint: weights and training state round-trip, corrupt files are rejected") {
   namespace fs = std::filesystem;
-  auto dir = fs::temp_directory_path() / "eg_test_ckpt";
+  auto dir = test::temp_dir("eg_test_ckpt");
   fs::create_directories(dir);
   Generator g(0);
   auto m = make_model({"convnet", 1, 10}, g);

@@ -176,7 +176,7 @@ TEST_CASE("parity: infer reproduces PyTorch's eval logits from a weights file") 
     const Tensor* ev = f.find("eval_state." + key);
     state.emplace_back(key, ev ? *ev : t);  // parameters + the running stats PyTorch had at eval time
   }
-  auto dir = fs::temp_directory_path() / "eg_test_infer";
+  auto dir = test::temp_dir("eg_test_infer");
   fs::create_directories(dir);
   save_safetensors((dir / "w.safetensors").string(), state);
   save_safetensors((dir / "x.safetensors").string(), {{"images", get(f, "x")}});

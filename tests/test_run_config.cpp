@@ -53,7 +53,7 @@ TEST_CASE("run_config: the resume diff names each changed key once and ignores w
 }
 
 TEST_CASE("run_guard: refuses a folder with results, --force deletes only a trainer's files") {
-  fs::path d = fs::temp_directory_path() / "eg_test_run_guard";
+  fs::path d = test::temp_dir("eg_test_run_guard");
   fs::remove_all(d);
   fs::create_directories(d / "mu10" / "softmax_seed0");
   std::ofstream(d / "metrics.json") << "{}";

@@ -17,7 +17,7 @@ struct TinyRun {
   fs::path root;
   std::string data;
   TinyRun(const std::string& name) {
-    root = fs::temp_directory_path() / ("eg_test_train_" + name);
+    root = test::temp_dir("eg_test_train_" + name);
     fs::remove_all(root);
     fs::create_directories(root);
     data = (root / "data").string();
@@ -136,7 +136,7 @@ TEST_CASE("train: Ctrl-C mid-epoch saves a checkpoint, --resume continues exactl
 
 TEST_CASE("train: bad flags and missing data give one clear line and a non-zero exit") {
   if (!have_binary("train_erm")) return;
-  fs::path tmp = fs::temp_directory_path() / "eg_test_train_flags";
+  fs::path tmp = test::temp_dir("eg_test_train_flags");
   fs::create_directories(tmp);
   std::string err = (tmp / "err.txt").string();
   auto run_err = [&](const std::string& args) {

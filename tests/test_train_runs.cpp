@@ -37,7 +37,7 @@ struct Sandbox {
   fs::path root;
   std::string data;
   explicit Sandbox(const std::string& name, int64_t classes = 4) {
-    root = fs::temp_directory_path() / ("eg_test_runs_" + name);
+    root = test::temp_dir("eg_test_runs_" + name);
     fs::remove_all(root);
     fs::create_directories(root);
     data = (root / "data").string();

@@ -4,6 +4,9 @@
 
 #include <cstdlib>
 #include <iostream>
+#include <string>
+
+#include <unistd.h>
 
 namespace eg::test {
 
@@ -59,3 +62,11 @@ TEST_CASE("gradcheck coverage: every differentiable op has a gradcheck case") {
       missing += std::string(eg::autograd::kOpNames[i]) + " ";
   CHECK_MESSAGE(missing.empty(), "ops without a gradcheck: ", missing);
 }
+
+namespace eg::test {
+
+std::filesystem::path temp_dir(const std::string& name) {
+  return std::filesystem::temp_directory_path() / (name + "_" + std::to_string(::getpid()));
+}
+
+}  // namespace eg::test

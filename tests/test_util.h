@@ -5,6 +5,7 @@
 #pragma once
 #include <doctest/doctest.h>
 
+#include <filesystem>
 #include <map>
 #include <set>
 #include <string>
@@ -53,6 +54,10 @@ inline std::string compare(const Tensor& a, const Tensor& b, double atol, double
 constexpr int kSkipExitCode = 77;
 void set_single_test_case(bool single);  // called by main
 bool skip_test(const std::string& why);
+
+// A scratch path under the system temp folder, unique to this process: two test suites running at once
+// (two build folders, a developer's run beside CI's) must not delete or read each other's files.
+std::filesystem::path temp_dir(const std::string& name);
 
 // Expects eg::Error whose message contains `text` (the op's name, the shapes, ...).
 #define CHECK_ERROR(expr, text) CHECK_THROWS_WITH_AS(expr, doctest::Contains(text), eg::Error)

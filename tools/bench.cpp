@@ -27,6 +27,7 @@
 #include "methods/data/loader.h"
 #include "methods/train/classify.h"
 #include "methods/train/datasets.h"
+#include "methods/train/validators.h"
 #include "nn/nn.h"
 
 using namespace eg;
@@ -140,12 +141,12 @@ int main(int argc, char** argv) {
   Config cfg;
   app.add_option("--only", only, "comma-separated workload names (default: all)");
   app.add_option("--device", device, "cpu or cuda")->check(CLI::IsMember({"cpu", "cuda"}));
-  app.add_option("--threads", threads, "OpenMP/Eigen threads")->check(CLI::PositiveNumber);
+  app.add_option("--threads", threads, "OpenMP/Eigen threads")->check(eg::train::positive());
   app.add_option("--steps", cfg.steps, "timed steps (gemm: repetitions) per workload instead of its default")
-      ->check(CLI::PositiveNumber);
+      ->check(eg::train::positive());
   app.add_option("--memory-steps", cfg.memory_steps,
                  "memory mode: train this many steps per training workload and print VmRSS every 50 steps")
-      ->check(CLI::PositiveNumber);
+      ->check(eg::train::positive());
   app.add_option("--data-dir", cfg.data_dir, "loader_fmnist: dataset root")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   cpu::check_cpu_supports_build();

@@ -31,25 +31,25 @@ int main(int argc, char** argv) {
   app.add_option("--model", spec.name, models)->capture_default_str()->check(CLI::IsMember(nn::model_names()));
   app.add_option("--widths", spec.widths, "convnet widths (default 16 32 64)");
   app.add_option("--pool", spec.pool, "convnet: average-pool the last feature map to PxP before fc (1 = global)")
-      ->capture_default_str()->check(CLI::PositiveNumber);
+      ->capture_default_str()->check(positive());
   app.add_option("--stem", spec.stem, "resnet18/34/50 stem: cifar|imagenet")->capture_default_str()
       ->check(CLI::IsMember({"cifar", "imagenet"}));
-  app.add_option("--epochs", epochs, "training epochs (>= 1)")->capture_default_str()->check(CLI::PositiveNumber);
-  app.add_option("--batch-size", batch, "batch size")->capture_default_str()->check(CLI::PositiveNumber);
-  app.add_option("--lr", lr, "base learning rate")->capture_default_str()->check(CLI::PositiveNumber);
-  app.add_option("--momentum", momentum, "SGD momentum")->capture_default_str()->check(CLI::Range(0.0, 1.0));
+  app.add_option("--epochs", epochs, "training epochs (>= 1)")->capture_default_str()->check(positive());
+  app.add_option("--batch-size", batch, "batch size")->capture_default_str()->check(positive());
+  app.add_option("--lr", lr, "base learning rate")->capture_default_str()->check(positive());
+  app.add_option("--momentum", momentum, "SGD momentum")->capture_default_str()->check(in_range(0.0, 1.0));
   app.add_flag("--nesterov", nesterov, "Nesterov momentum");
-  app.add_option("--weight-decay", wd, "L2 weight decay")->capture_default_str()->check(CLI::NonNegativeNumber);
+  app.add_option("--weight-decay", wd, "L2 weight decay")->capture_default_str()->check(non_negative());
   app.add_option("--schedule", schedule, "multistep|cosine|constant")->capture_default_str()
       ->check(CLI::IsMember({"multistep", "cosine", "constant"}));
   app.add_option("--milestones", milestones,
                  "multistep: epochs after which lr is multiplied by --gamma, increasing, within (0, --epochs]; a "
                  "fractional one takes effect at the next epoch boundary (default 50% and 75% of --epochs)");
-  app.add_option("--gamma", gamma, "multistep factor")->capture_default_str()->check(CLI::PositiveNumber);
-  app.add_option("--warmup", warmup, "linear warm-up epochs (per iteration)")->capture_default_str()->check(CLI::NonNegativeNumber);
+  app.add_option("--gamma", gamma, "multistep factor")->capture_default_str()->check(positive());
+  app.add_option("--warmup", warmup, "linear warm-up epochs (per iteration)")->capture_default_str()->check(non_negative());
   app.add_flag("--no-augment", no_augment, "no random crop / flip");
-  app.add_option("--crop-padding", padding, "random-crop padding")->capture_default_str()->check(CLI::NonNegativeNumber);
-  app.add_option("--image-size", image_size, "folder and cub: images are resized to this square size")->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--crop-padding", padding, "random-crop padding")->capture_default_str()->check(non_negative());
+  app.add_option("--image-size", image_size, "folder and cub: images are resized to this square size")->capture_default_str()->check(positive());
   bool eval_only = false;
   app.add_flag("--eval-only", eval_only, "no training: evaluate the --init-from weights on the test (or --val-per-class) "
                "split and write metrics.json and figures")->excludes("--resume");

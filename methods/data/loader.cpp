@@ -153,8 +153,7 @@ Batch DataLoader::assemble(int64_t batch_index) const {
       Image& img = imgs[(size_t)j];
       img.c = ds_.c, img.h = ds_.h, img.w = ds_.w;
       img.data.resize((size_t)ds_.image_size());
-      const uint8_t* src = ds_.image(idx[(size_t)j]);
-      for (int64_t k = 0; k < ds_.image_size(); ++k) img.data[(size_t)k] = (float)src[k] / 255.0f;
+      ds_.image_to_float(idx[(size_t)j], img.data.data());
       if (transform_) {
         Generator g(derive_seed(epoch_seed_, (uint64_t)(first_pos + j)));
         transform_->apply(img, g);

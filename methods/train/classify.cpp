@@ -76,14 +76,20 @@ ClassifyResult train_classifier(const DatasetBundle& d, const ClassifyConfig& cf
   LoopHooks hooks;
   int64_t current_epoch = 0;
   hooks.on_epoch_start = [&](int64_t e) { current_epoch = e; };
-  hooks.step = [&](const data::Batch& b) {
+  hooks.step = [&](const data::Batch& batch) {
+    data::Batch mixed;
+    if (cfg.prepare_batch) {
+      mixed = batch;
+      cfg.prepare_batch(mixed, *model, current_epoch);
+    }
+    const data::Batch& b = cfg.prepare_batch ? mixed : batch;
     if (cfg.step) {
       auto [loss, logits] = cfg.step(*model, b, current_epoch);
-      return StepOut{loss, logits, {}};
+      return StepOut{loss, logits, b.y};
     }
     Tensor logits = model->forward(b.x);
     Tensor loss = cfg.loss ? cfg.loss(logits, b.y, current_epoch) : losses::cross_entropy(logits, b.y);
-    return StepOut{loss, logits, {}};
+    return StepOut{loss, logits, b.y};
   };
   hooks.evaluate = [&](int64_t) {
     model->eval();
@@ -140,6 +146,19 @@ ClassifyResult train_classifier(const DatasetBundle& d, const ClassifyConfig& cf
               cfg.label + ": per-class accuracy", "accuracy");
   }
   return out;
+}
+
+RunRecord classify_record(const std::string& run, uint64_t seed, const Json& params, const ClassifyResult& r,
+                          const std::string& eval_split) {
+  RunRecord rec;
+  rec.run = run;
+  rec.seed = seed;
+  rec.params = params;
+  for (auto& [k, v] : r.metrics) rec.metrics[k] = v;
+  for (size_t c = 0; c < r.per_class.size(); ++c) rec.metrics["class_" + std::to_string(c) + "_acc"] = r.per_class[c];
+  rec.wall_s = r.wall_s;
+  rec.eval_split = eval_split;
+  return rec;
 }
 
 }  // namespace eg::train

@@ -15,6 +15,7 @@
 #include "methods/train/evaluate.h"
 #include "methods/train/loop.h"
 #include "methods/train/model_file.h"
+#include "methods/train/run_dir.h"
 
 namespace eg::train {
 
@@ -37,6 +38,9 @@ struct ClassifyConfig {
   std::function<std::pair<Tensor, Tensor>(nn::Backbone&, const data::Batch&, int64_t epoch)> step;
   // Optional: called once on the fresh model (e.g. CB's bias initialisation).
   std::function<void(nn::Backbone&)> init_model;
+  // Optional: rewrites each training batch (normalised images, labels) before the forward, given the model
+  // being trained and the epoch (M2m replaces minority duplicates with translated majority images).
+  std::function<void(data::Batch&, nn::Backbone&, int64_t)> prepare_batch;
   // Optional: the training sampler (default: a shuffled RandomSampler, last partial batch dropped).
   std::shared_ptr<data::Sampler> sampler;
   uint64_t seed = 0;
@@ -71,5 +75,9 @@ ModelFileInfo model_file_info(const DatasetBundle& data, const ClassifyConfig& c
 // The test-time transform of a dataset (normalization only) and the train-time one (augment + normalize).
 std::shared_ptr<data::Transform> test_transform(const DatasetBundle& data);
 std::shared_ptr<data::Transform> train_transform(const DatasetBundle& data, bool augment, int64_t padding, bool flip);
+
+// The metrics.json record of one classification run: its metrics, class_<c>_acc per class, wall time, split.
+RunRecord classify_record(const std::string& run, uint64_t seed, const Json& params, const ClassifyResult& r,
+                          const std::string& eval_split);
 
 }  // namespace eg::train

@@ -9,6 +9,7 @@
 #include "core/check.h"
 #include "core/cpu/isa.h"
 #include "core/storage.h"
+#include "methods/data/image_set_file.h"
 #include "methods/train/interrupt.h"
 
 namespace eg::train {
@@ -20,7 +21,7 @@ void add_common_flags(CLI::App& app, CommonFlags& f, const std::string& default_
       ->capture_default_str();
   app.add_option("--seed", f.seed, "random seed (weights, data order, augmentation)")->capture_default_str();
   app.add_option("--device", f.device, "cpu or cuda")->capture_default_str()->check(CLI::IsMember({"cpu", "cuda"}));
-  app.add_option("--threads", f.threads, "CPU threads (0 = all cores)")->capture_default_str()->check(CLI::NonNegativeNumber);
+  app.add_option("--threads", f.threads, "CPU threads (0 = all cores)")->capture_default_str()->check(non_negative());
   app.add_flag("--resume", f.resume,
                "continue the run in --out where it stopped (refused when its config.json has other settings)");
   app.add_flag("--force", f.force, "delete the results of earlier runs in --out and start over");
@@ -32,7 +33,11 @@ void add_common_flags(CLI::App& app, CommonFlags& f, const std::string& default_
   app.add_option("--val-per-class", f.val_per_class,
                  "hold out N train images per class and report on them instead of the test set (for choosing "
                  "settings; test_* metrics are then validation numbers)")
-      ->capture_default_str()->check(CLI::NonNegativeNumber);
+      ->capture_default_str()->check(non_negative());
+  app.add_option("--train-set", f.train_set,
+                 "train on this safetensors image set (x [N, C, H, W] pixels in [0, 1] or uint8, y [N]) instead of "
+                 "the dataset's train split; evaluation stays on the dataset's test split")
+      ->check(CLI::ExistingFile);
   // Hidden test hooks: simulate a crash (SIGKILL) or a Ctrl-C after N optimizer steps.
   app.add_option("--debug-kill-after-steps", f.debug_kill_after_steps)->group("");
   app.add_option("--debug-interrupt-after-steps", f.debug_interrupt_after_steps)->group("");
@@ -53,6 +58,17 @@ Device apply_common_flags(const CommonFlags& f) {
 
 DatasetBundle load_training_data(const CommonFlags& f, const std::string& name, int64_t image_size) {
   DatasetBundle b = load_dataset(name, f.data_dir, image_size);
+  if (!f.train_set.empty()) {
+    data::ImageDataset t = data::load_image_set(f.train_set);
+    ENGINE_CHECK(t.c == b.train.c && t.h == b.train.h && t.w == b.train.w, "--train-set ", f.train_set, " holds ", t.c,
+                 "x", t.h, "x", t.w, " images but ", name, " has ", b.train.c, "x", b.train.h, "x", b.train.w);
+    ENGINE_CHECK(t.num_classes <= b.train.num_classes, "--train-set ", f.train_set, " has ", t.num_classes,
+                 " classes but ", name, " has ", b.train.num_classes);
+    t.num_classes = b.train.num_classes;
+    t.class_names = b.train.class_names;
+    b.train = std::move(t);
+    std::fprintf(stderr, "training on %ld images of --train-set %s\n", (long)b.train.n, f.train_set.c_str());
+  }
   if (f.val_per_class > 0) {
     hold_out_validation(b, f.val_per_class, kValidationSplitSeed);
     std::fprintf(stderr, "evaluating on %ld held-out train images per class (--val-per-class), not on the test set\n",

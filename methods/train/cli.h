@@ -9,6 +9,7 @@
 #include "methods/train/datasets.h"
 #include "methods/train/run_config.h"
 #include "methods/train/run_guard.h"
+#include "methods/train/validators.h"
 
 namespace eg::train {
 
@@ -24,6 +25,7 @@ struct CommonFlags {
   std::string init_from;  // start from these weights (a model file or a training checkpoint)
   bool plain = false;  // no progress bar even on a terminal
   int64_t val_per_class = 0;  // > 0: evaluate on this many held-out train images per class instead of test
+  std::string train_set;      // a safetensors image set (data::load_image_set) that replaces the train split
   int64_t debug_kill_after_steps = 0, debug_interrupt_after_steps = 0;  // resume tests (hidden flags)
 };
 
@@ -31,7 +33,9 @@ void add_common_flags(CLI::App& app, CommonFlags& f, const std::string& default_
 // Applies --threads and resolves --device (a clear error when cuda is asked for but absent).
 Device apply_common_flags(const CommonFlags& f);
 // The dataset a trainer trains on: load_dataset, then --val-per-class's hold-out when it is set (the
-// same fixed split for every trainer and seed, so settings are compared on the same images).
+// same fixed split for every trainer and seed, so settings are compared on the same images). With
+// --train-set the file's images replace the train split first (same image geometry, classes within the
+// dataset's), e.g. train_robust's constructed D_R / D_det sets; the hold-out then comes from the file.
 DatasetBundle load_training_data(const CommonFlags& f, const std::string& name, int64_t image_size = 32);
 // The split load_training_data evaluates on: "val" with --val-per-class, else "test".
 std::string eval_split_name(const CommonFlags& f);

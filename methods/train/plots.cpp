@@ -103,6 +103,25 @@ bool plot_bars(const std::vector<std::vector<double>>& values, const std::vector
   return run_gnuplot(s.str(), png);
 }
 
+bool plot_scatter(const std::vector<std::vector<double>>& xs, const std::vector<std::vector<double>>& ys,
+                  const std::vector<std::string>& series, const std::string& png, const std::string& title) {
+  ENGINE_CHECK(xs.size() == ys.size(), "plot_scatter: ", xs.size(), " x series but ", ys.size(), " y series");
+  std::ostringstream s;
+  s << header(png, 640, 600) << "set title " << quote(title) << "\nset grid\nset key outside right\nplot ";
+  for (size_t j = 0; j < xs.size(); ++j)
+    s << (j ? ", " : "") << "'-' using 1:2 with points pt 7 ps 0.3 title " << quote(j < series.size() ? series[j] : "");
+  s << "\n";
+  for (size_t j = 0; j < xs.size(); ++j) {
+    ENGINE_CHECK(xs[j].size() == ys[j].size(), "plot_scatter: series ", j, " has ", xs[j].size(), " x and ",
+                 ys[j].size(), " y values");
+    // An empty series still needs one (off-screen-safe) point so gnuplot's inline data stays aligned.
+    if (xs[j].empty()) s << "NaN NaN\n";
+    for (size_t i = 0; i < xs[j].size(); ++i) s << xs[j][i] << " " << ys[j][i] << "\n";
+    s << "e\n";
+  }
+  return run_gnuplot(s.str(), png);
+}
+
 void save_image_grid(const Tensor& x_in, const std::string& png, int64_t nrow) {
   Tensor x = x_in.to(Device::CPU).to(DType::F32);
   ENGINE_CHECK(x.dim() == 4 && (x.size(1) == 1 || x.size(1) == 3), "save_image_grid: expected [N, 1|3, H, W], got ",

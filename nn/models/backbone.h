@@ -18,11 +18,11 @@ class Backbone : public Module {
 };
 
 struct ModelSpec {
-  std::string name;             // resnet20|32|44|56|110, resnet18|34|50, convnet
+  std::string name;             // resnet20|32|44|56|110, resnet18|34|50, convnet, smallcnn, lenet
   int64_t in_channels = 3;
   int64_t num_classes = 10;
   std::string stem = "cifar";   // resnet18/34/50 only: "cifar" (3×3, no max-pool) or "imagenet" (7×7 + max-pool)
-  std::vector<int64_t> widths;  // convnet only (default 16,32,64)
+  std::vector<int64_t> widths;  // convnet (default 16,32,64); smallcnn: conv1, conv2, hidden (16,32,128); lenet (8,16,64)
   double leaky_slope = 0;       // convnet only: 0 = ReLU, else LeakyReLU(slope)
   bool fc_bias = true;
   bool conv_bias = true;         // convnet only

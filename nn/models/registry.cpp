@@ -1,13 +1,15 @@
 // registry.cpp — make_model: backbones by name (see backbone.h).
 #include "nn/models/convnet.h"
+#include "nn/models/lenet.h"
 #include "nn/models/resnet.h"
 #include "nn/models/resnet_cifar.h"
+#include "nn/models/small_cnn.h"
 
 namespace eg::nn {
 
 const std::vector<std::string>& model_names() {
   static const std::vector<std::string> names = {"resnet20", "resnet32", "resnet44", "resnet56", "resnet110",
-                                                 "resnet18", "resnet34", "resnet50", "convnet"};
+                                                 "resnet18", "resnet34", "resnet50", "convnet", "smallcnn", "lenet"};
   return names;
 }
 
@@ -21,6 +23,14 @@ std::shared_ptr<Backbone> make_model(const ModelSpec& s, Generator& g) {
     std::vector<int64_t> w = s.widths.empty() ? std::vector<int64_t>{16, 32, 64} : s.widths;
     return std::make_shared<ConvNet>(w, s.in_channels, s.num_classes, g, s.leaky_slope, s.fc_bias, s.conv_bias, s.pool);
   }
+  if (s.name == "smallcnn") {  // m2m.md §6; widths {w1, w2, hidden}, 28x28 inputs
+    std::vector<int64_t> w = s.widths.empty() ? std::vector<int64_t>{16, 32, 128} : s.widths;
+    ENGINE_CHECK(w.size() == 3, "make_model: smallcnn takes three widths (conv1 conv2 hidden), got ", w.size());
+    return std::make_shared<SmallCnn>(w[0], w[1], w[2], s.in_channels, s.num_classes, 28, g, s.fc_bias, s.conv_bias);
+  }
+  if (s.name == "lenet")
+    return std::make_shared<LeNet>(s.widths.empty() ? std::vector<int64_t>{8, 16, 64} : s.widths, s.in_channels,
+                                   s.num_classes, g, s.fc_bias);
   std::string known;
   for (auto& n : model_names()) known += (known.empty() ? "" : ", ") + n;
   ENGINE_FAIL("make_model: unknown model '", s.name, "' (known: ", known, ")");
