@@ -306,7 +306,7 @@ TEST_CASE("m2m: each run kind sets its sampler, DRW loss and batch rewrite, runs
   CHECK(weighted != doctest::Approx(losses::cross_entropy(logits, y).item()));
 
   namespace fs = std::filesystem;
-  fs::path root = fs::temp_directory_path() / ("eg_test_m2m_trunk_" + std::to_string(::getpid()));
+  fs::path root = test::temp_dir("eg_test_m2m_trunk");
   fs::remove_all(root);
   fs::create_directories(root / "trunk");
   CHECK_THROWS_WITH_AS(start_from_trunk((root / "trunk").string(), (root / "a").string()),

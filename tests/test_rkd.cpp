@@ -46,7 +46,7 @@ TEST_CASE("rkd: l2_normalize divides rows by max(norm, 1e-12), keeps a zero row 
                    {x});
 }
 
-TEST_CASE("rkd: the spec's run names map to their weights; unknown names are refused") {
+TEST_CASE("rkd: the spec's run names map to their weights, unknown names are refused") {
   CHECK(rkd::distill_weights("rkd_da").d == 1);
   CHECK(rkd::distill_weights("rkd_da").a == 2);
   CHECK(rkd::distill_weights("rkd_d").a == 0);
@@ -119,7 +119,7 @@ TEST_CASE("rkd: torchvision names, and a torchvision-named ResNet file loads as 
   CHECK(rkd::torchvision_key("linear.weight") == "fc.weight");
   CHECK(rkd::torchvision_key("base.fc.bias") == "fc.bias");
   CHECK(rkd::torchvision_key("bn1.running_mean") == "bn1.running_mean");
-  fs::path dir = fs::temp_directory_path() / "eg_test_rkd_tv";
+  fs::path dir = test::temp_dir("eg_test_rkd_tv");
   fs::create_directories(dir);
   Generator g(11);
   nn::ModelSpec spec{"resnet18", 3, 7, "imagenet"};
@@ -161,7 +161,7 @@ TEST_CASE("rkd: the retrieval grid counts the wrong neighbours it marks") {
   // Labels 0 0 1 1 on a line at 0, 5, 0.5, 10: image 2 (class 1) is the nearest to both class-0 images.
   auto ds = tiny_set({0, 0, 1, 1}, 2);
   std::vector<float> emb = {0, 5, 0.5, 10};
-  fs::path png = fs::temp_directory_path() / "eg_test_rkd_grid.png";
+  fs::path png = test::temp_dir("eg_test_rkd_grid.png");
   CHECK(rkd::save_retrieval_grid(ds, emb, 1, {0, 1}, 1, png.string()) == 2);  // 0 -> 2 and 1 -> 2: both wrong
   CHECK(fs::exists(png));
   CHECK(rkd::save_retrieval_grid(ds, emb, 1, {0, 1, 2, 3}, 3, png.string()) == 8);  // 2 of 3 wrong for each
@@ -210,12 +210,12 @@ TEST_CASE("rkd: --quick verdicts read the means over seeds and fail on missing r
   CHECK(rkd::loss_table(runs).find("| rkd_da | 1 | 0.2000 | 0.0200 | 0.1600 | 0.0410 |") != std::string::npos);
 }
 
-TEST_CASE("rkd: train_rkd smoke run — teacher, triplet and RKD students; the RKD terms fall; a saved teacher is reused") {
+TEST_CASE("rkd: train_rkd smoke run — teacher, triplet and RKD students, the RKD terms fall, a saved teacher is reused") {
   if (!fs::exists(test::bin("train_rkd"))) {
     MESSAGE("train_rkd not built: skipped");
     return;
   }
-  fs::path root = fs::temp_directory_path() / "eg_test_rkd";
+  fs::path root = test::temp_dir("eg_test_rkd");
   fs::remove_all(root);
   test::write_tiny_mnist((root / "data").string(), 600, 200, 10, 4);
   std::string common = test::bin("train_rkd") + " --dataset fashion-mnist --data-dir " + (root / "data").string() +
@@ -261,7 +261,7 @@ TEST_CASE("rkd: train_rkd --task classification trains a CE teacher and KD stude
     MESSAGE("train_rkd not built: skipped");
     return;
   }
-  fs::path root = fs::temp_directory_path() / "eg_test_rkd_cls";
+  fs::path root = test::temp_dir("eg_test_rkd_cls");
   fs::remove_all(root);
   test::write_tiny_mnist((root / "data").string(), 600, 200, 10, 5);
   auto [rc, text] = test::run_capture(
@@ -285,7 +285,7 @@ TEST_CASE("rkd: train_rkd interrupted in the teacher and in a student resumes to
     MESSAGE("train_rkd not built: skipped");
     return;
   }
-  fs::path root = fs::temp_directory_path() / "eg_test_rkd_resume";
+  fs::path root = test::temp_dir("eg_test_rkd_resume");
   fs::remove_all(root);
   test::write_tiny_mnist((root / "data").string(), 400, 100, 10, 6);
   std::string cmd = test::bin("train_rkd") + " --dataset fashion-mnist --data-dir " + (root / "data").string() +

@@ -108,6 +108,9 @@ int main(int argc, char** argv) {
   return run_main(app, argc, argv, [&] {
     refuse_with_quick(app, common, {"--dataset"}, "the dataset (fashion-mnist)");
     const bool retrieval = task == "retrieval";
+    // Retrieval splits --dataset by class (train classes vs unseen test classes); a constructed training set
+    // has no such split, so only classification KD reads --train-set.
+    refuse_unless(app, "--train-set", !retrieval, "applies to --task classification only (retrieval splits --dataset by class)");
     auto preset = [&](auto& field, const char* flag, auto quick_value, auto paper_value) {
       if (!app.count(flag)) field = common.quick ? quick_value : paper_value;
     };
