@@ -32,7 +32,7 @@ bool contains(const std::string& text, const std::string& what) {
 
 TEST_CASE("reproduce: --tiny runs the trainers, writes REPORT.md, resumes, and --restart starts over") {
   if (test::run_cmd("python3 --version") != 0) return (void)test::skip_test("python3 (tools/report.py) not installed");
-  for (const char* t : {"train_erm", "train_cb", "train_m2m", "train_rpl", "train_sla", "train_robust"})
+  for (const char* t : {"train_erm", "train_cb", "train_m2m", "train_rpl", "train_sla", "train_rkd", "train_robust"})
     if (!fs::exists(test::bin(t))) return (void)test::skip_test(std::string(t) + " not built");
   fs::path root = test::temp_dir("eg_test_reproduce");
   fs::remove_all(root);
@@ -41,7 +41,7 @@ TEST_CASE("reproduce: --tiny runs the trainers, writes REPORT.md, resumes, and -
   std::string base = std::string(EG_SOURCE_DIR) + "/tools/reproduce --tiny --no-build --bin " + EG_BIN_DIR +
                      " --data-dir " + data + " --out " + out;
   // Every trainer with --tiny settings that is built (the pipeline must hold for each).
-  std::string cmd = base + " --only train_erm,train_cb,train_m2m,train_rpl,train_sla,train_robust";
+  std::string cmd = base + " --only train_erm,train_cb,train_m2m,train_rpl,train_sla,train_rkd,train_robust";
 
   auto [rc, text] = test::run_capture(cmd);
   REQUIRE_MESSAGE(rc == 0, text);
@@ -57,7 +57,7 @@ TEST_CASE("reproduce: --tiny runs the trainers, writes REPORT.md, resumes, and -
   CHECK(std::isdigit((unsigned char)report[at + 12]));
   CHECK(contains(report, "bACC at mu=100, CB-softmax vs softmax"));
   for (const char* section : {"## M2m:", "## Learning Open Set Network", "## Self-supervised Label Augmentation",
-                              "## Adversarial Examples Are Not Bugs"})
+                              "## Relational Knowledge Distillation", "## Adversarial Examples Are Not Bugs"})
     CHECK(contains(report, section));
   CHECK(slurp(fs::path(out) / "train_cb.status") == "done\n");
   CHECK(fs::exists(fs::path(out) / "train_cb" / "results.md"));

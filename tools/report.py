@@ -79,13 +79,16 @@ def read_results(tdir):
         lines = lines[1:]
     passed = total = 0
     verdict = None
+    in_claims = False  # inside a section whose heading names the claims: its first verdict is the headline's
     for line in lines:
         m = PASS_RE.match(line)
         if m:
             total += 1
             passed += m.group(1) == "PASS"
         low = line.lower()
-        if "claim" in low and verdict is None:
+        if line.startswith("#"):
+            in_claims = "claim" in low
+        if verdict is None and ("claim" in low or in_claims):
             if "not held" in low:
                 verdict = "not held"
             elif re.search(r"\bheld\b", low):
