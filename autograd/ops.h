@@ -67,6 +67,8 @@ Tensor argmax(const Tensor& x, int64_t dim, bool keepdim = false);  // i64, firs
 Tensor argmin(const Tensor& x, int64_t dim, bool keepdim = false);
 Tensor logsumexp(const Tensor& x, std::vector<int64_t> dims, bool keepdim = false);
 Tensor var(const Tensor& x, std::vector<int64_t> dims = {}, bool unbiased = true, bool keepdim = false);
+// PyTorch's F.normalize(p=2): x / max(‖x‖₂ along dim, eps), same shape as x (cosine classifiers, embeddings).
+Tensor normalize(const Tensor& x, int64_t dim, double eps = 1e-12);
 Tensor softmax(const Tensor& x, int64_t dim);
 Tensor log_softmax(const Tensor& x, int64_t dim);
 

@@ -1,8 +1,9 @@
 // ops_reduce.cpp — differentiable reductions (sum, mean, max/min along a dim) and the softmax family;
-// amax/amin, logsumexp and var are composed from these primitives. Multi-dim reductions run one dim
+// amax/amin, logsumexp, var and normalize are composed from these primitives. Multi-dim reductions run one dim
 // at a time through the raw [outer, n, inner] kernels.
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "autograd/node.h"
 #include "autograd/ops.h"
@@ -130,6 +131,16 @@ Tensor var(const Tensor& x, std::vector<int64_t> dims, bool unbiased, bool keepd
                shape_str(x.shape()));
   Tensor d = sub(x, mean(x, dims, true));
   return mul(sum(mul(d, d), dims, keepdim), 1.0 / (double)(n - (unbiased ? 1 : 0)));
+}
+
+// normalize = x / clamp(‖x‖₂, eps, ∞), composed: where the norm is clamped at eps its gradient stops, as
+// in PyTorch (x / ‖x‖ would be 0/0 for an all-zero row).
+Tensor normalize(const Tensor& x, int64_t dim, double eps) {
+  check_defined("normalize", x, "x");
+  ENGINE_CHECK(eps > 0, "normalize: eps must be > 0, got ", eps);
+  dim = wrap_dim("normalize", dim, x.dim(), /*scalar_ok=*/false);
+  Tensor norm = sqrt(sum(mul(x, x), {dim}, true));
+  return div(x, clamp(norm, eps, std::numeric_limits<double>::infinity()));
 }
 
 // Row "softmax": dx = y ⊙ (g − Σ g⊙y).

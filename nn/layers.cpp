@@ -3,6 +3,8 @@
 
 #include <cmath>
 
+#include "autograd/grad_mode.h"
+#include "core/kernels.h"
 #include "nn/init.h"
 
 namespace eg::nn {
@@ -23,6 +25,17 @@ void Linear::reset_parameters(Generator& g) {
 }
 
 Tensor Linear::forward(const Tensor& x) { return linear(x, weight, bias); }
+
+CosineLinear::CosineLinear(int64_t in, int64_t out, Generator& g) : Linear(in, out, /*bias=*/false, g) {
+  init::uniform_(weight, -1, 1, g);
+  NoGradGuard no_grad;
+  kernels::copy_(weight, normalize(weight, 1));
+}
+
+Tensor CosineLinear::forward(const Tensor& x) {
+  ENGINE_CHECK(x.dim() == 2, "CosineLinear: expected [N, I] features, got ", shape_str(x.shape()));
+  return linear(normalize(x, 1), normalize(weight, 1));
+}
 
 Conv2d::Conv2d(const Conv2dSpec& s, Generator& g) : spec(s) {
   ENGINE_CHECK(s.in > 0 && s.out > 0 && s.kernel > 0 && s.stride > 0 && s.groups > 0 && s.in % s.groups == 0 &&

@@ -1,4 +1,4 @@
-// layers.h — the standard layers, named and initialized as PyTorch's: Linear, Conv2d, BatchNorm2d
+// layers.h — the standard layers, named and initialized as PyTorch's: Linear, CosineLinear, Conv2d, BatchNorm2d
 // (also used for [N, C] inputs), ReLU, LeakyReLU, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, Flatten,
 // Dropout, Identity, and Sequential (children named "0", "1", ...).
 // Shapes: N batch, C/I/O channels or features, H/W spatial.
@@ -15,6 +15,16 @@ class Linear : public Module {
   Tensor forward(const Tensor& x) override;  // [N, I] -> [N, O]
   void reset_parameters(Generator& g);
   Tensor weight, bias;  // [O, I], [O] (undefined without bias)
+};
+
+// The cosine classifier of LDAM-DRW and M2m's resnet32_norm (their NormedLinear): y = x̂ Ŵᵀ with every row
+// of x and of W scaled to unit L2 norm, so logits are cosines in [−1, 1] (LDAM scales them by s). No bias.
+// Initialised as NormedLinear: uniform(−1, 1), then each class vector rescaled to norm 1. NormedLinear
+// stores W as [I, O]; here it is [O, I] like Linear's, so a Backbone's fc can be either.
+class CosineLinear : public Linear {
+ public:
+  CosineLinear(int64_t in, int64_t out, Generator& g);
+  Tensor forward(const Tensor& x) override;  // [N, I] -> [N, O]
 };
 
 struct Conv2dSpec {

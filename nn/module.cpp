@@ -40,6 +40,16 @@ void Module::add_child(const std::string& name, std::shared_ptr<Module> m) {
   order_.push_back("m:" + name);
 }
 
+void Module::replace_child(const std::string& name, std::shared_ptr<Module> m) {
+  ENGINE_CHECK(m, "Module::replace_module: '", name, "' is null");
+  for (auto& [n, child] : children_)
+    if (n == name) {
+      child = std::move(m);
+      return;
+    }
+  ENGINE_FAIL("Module::replace_module: no child module '", name, "'");
+}
+
 // PyTorch's state_dict order: a module's own parameters, then its own buffers, then each child.
 void Module::collect(const std::string& prefix, bool params, bool buffers, NamedTensors& out) const {
   if (params)

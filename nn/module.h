@@ -53,10 +53,17 @@ class Module {
     add_child(name, m);
     return m;
   }
+  // Swaps the child registered as `name` for m, keeping its place in the state_dict order (a backbone
+  // trading its linear classifier for a cosine one). Throws when there is no such child.
+  template <class M> std::shared_ptr<M> replace_module(const std::string& name, std::shared_ptr<M> m) {
+    replace_child(name, m);
+    return m;
+  }
   virtual void on_train_mode(bool) {}
 
  private:
   void add_child(const std::string& name, std::shared_ptr<Module> m);
+  void replace_child(const std::string& name, std::shared_ptr<Module> m);
   void collect(const std::string& prefix, bool params, bool buffers, NamedTensors& out) const;
   std::vector<std::pair<std::string, Tensor>> params_, buffers_;
   std::vector<std::string> order_;  // "p:name", "b:name" or "m:name" in registration order

@@ -13,6 +13,7 @@
 #include "methods/m2m/experiment.h"
 #include "methods/m2m/major_to_minor.h"
 #include "methods/m2m/recipe.h"
+#include "methods/train/model_file.h"
 #include "tests/test_util.h"
 #include "tests/train_test_util.h"
 
@@ -267,12 +268,22 @@ TEST_CASE("m2m: the long tail takes the first images of each class, the sampler 
   CHECK(q->factor(21) == doctest::Approx(0.1));
 }
 
-TEST_CASE("m2m: the runs and which share ERM's first T0 epochs") {
-  CHECK(make_run("erm", 21).shares_erm_trunk());
-  CHECK(make_run("drs", 21).shares_erm_trunk());
-  CHECK(make_run("m2m", 21).shares_erm_trunk());
-  CHECK(make_run("drw", 21).shares_erm_trunk());
-  CHECK_FALSE(make_run("over", 21).shares_erm_trunk());
+TEST_CASE("m2m: the runs and which share ERM's (or LDAM's) first T0 epochs") {
+  CHECK(make_run("erm", 21).shares_trunk());
+  CHECK(make_run("drs", 21).shares_trunk());
+  CHECK(make_run("m2m", 21).shares_trunk());
+  CHECK(make_run("drw", 21).shares_trunk());
+  CHECK(make_run("drw", 21).trunk_name() == "erm_trunk");
+  CHECK_FALSE(make_run("over", 21).shares_trunk());
+  for (auto* name : {"ldam_drw", "m2m_ldam_drw"}) {
+    CHECK(make_run(name, 21).ldam);
+    CHECK(make_run(name, 21).shares_trunk());
+    CHECK(make_run(name, 21).trunk_name() == "ldam_trunk");
+    CHECK(make_run(name, 21).reweight_from == 21);
+  }
+  CHECK(make_run("m2m_ldam_drw", 21).generate_from == 21);
+  CHECK(make_run("m2m_ldam_drw", 21).resample_from == 21);
+  CHECK(make_run("ldam_drw", 21).resample_from == -1);
   CHECK(make_run("m2m", 21).generate_from == 21);
   CHECK(make_run("over", 21).resample_from == 0);
   CHECK_THROWS_WITH_AS(make_run("smote", 21), doctest::Contains("unknown M2m run 'smote'"), eg::Error);
@@ -304,6 +315,18 @@ TEST_CASE("m2m: each run kind sets its sampler, DRW loss and batch rewrite, runs
   double weighted = losses::cross_entropy(logits, y, o).item();
   CHECK(drw.loss(logits, y, 3).item() == doctest::Approx(weighted));
   CHECK(weighted != doctest::Approx(losses::cross_entropy(logits, y).item()));
+  // LDAM-DRW: a cosine classifier, LDAM (max margin 0.5, s 30), plain before T0 and DRW-weighted from it.
+  auto ldam = cfg_for("ldam_drw");
+  CHECK(ldam.model.head == "cosine");
+  CHECK_FALSE(ldam.sampler);
+  REQUIRE(ldam.loss);
+  Tensor margins = losses::ldam_margins({4, 2}, 0.5), cosines = logits * 0.5;
+  CHECK(ldam.loss(cosines, y, 2).item() == doctest::Approx(losses::ldam_loss(cosines, y, margins, 30.0).item()));
+  CHECK(ldam.loss(cosines, y, 3).item() ==
+        doctest::Approx(losses::ldam_loss(cosines, y, margins, 30.0, losses::drw_weights({4, 2}, 0.999, 3, 3),
+                                          losses::Reduction::BatchMean).item()));
+  CHECK(ldam.loss(cosines, y, 3).item() != doctest::Approx(ldam.loss(cosines, y, 2).item()));
+  CHECK(cfg_for("erm").model.head == "linear");
 
   namespace fs = std::filesystem;
   fs::path root = test::temp_dir("eg_test_m2m_trunk");
@@ -343,16 +366,18 @@ TEST_CASE("m2m: train_m2m smoke run on tiny long-tailed data (erm trunk shared, 
   fs::remove_all(root);
   test::write_tiny_mnist((root / "data").string(), 1000, 200, 10, 2);
   std::string cmd = test::bin("train_m2m") + " --dataset fashion-mnist --data-dir " + (root / "data").string() +
-                    " --model smallcnn --widths 4 8 16 --mu 10 --n-max 100 --runs erm over drs drw m2m --epochs 4 --t0 2" +
+                    " --model smallcnn --widths 4 8 16 --mu 10 --n-max 100 --runs erm over drs drw ldam_drw m2m m2m_ldam_drw"
+                    " --epochs 4 --t0 2" +
                     " --warmup 0 --milestones 3 --lr-gamma 0.1 --batch-size 32 --no-augment --step-size 0.5" +
                     " --gamma 0.5 --seeds 0 --threads 1 --plain --out " + (root / "out").string();
   REQUIRE(test::run_cmd(cmd) == 0);
   auto j = test::read_json((root / "out" / "metrics.json").string());
-  REQUIRE(j["runs"].size() == 5);
+  REQUIRE(j["runs"].size() == 7);
   for (auto& r : j["runs"]) {
+    CAPTURE(r["run"]);
     CHECK(r["metrics"]["balanced_acc"].get<double>() > 0.3);  // chance 0.1
     CHECK(r["params"]["mu"].get<double>() == 10);
-    if (r["run"] == "m2m") {
+    if (r["run"] == "m2m" || r["run"] == "m2m_ldam_drw") {
       CHECK(r["metrics"]["accept_rate"].get<double>() > 0);
       CHECK(r["metrics"]["mean_delta_l2"].get<double>() > 0);
     }
@@ -361,6 +386,9 @@ TEST_CASE("m2m: train_m2m smoke run on tiny long-tailed data (erm trunk shared, 
   CHECK(fs::exists(m2m_dir / "generation.csv"));
   CHECK(fs::exists(m2m_dir / "generated.png"));
   CHECK(fs::exists(root / "out" / "results.md"));
+  CHECK(fs::exists(root / "out" / "mu10" / "ldam_trunk_seed0" / "checkpoint.safetensors"));
+  CHECK(train::load_model_file((root / "out" / "mu10" / "ldam_drw_seed0" / "model.safetensors").string())
+            .info.spec.head == "cosine");
   // The loss falls, and the runs sharing the trunk start from its first epochs (same log rows before T0).
   std::ifstream log(m2m_dir / "log.csv"), trunk(root / "out" / "mu10" / "erm_trunk_seed0" / "log.csv");
   std::string header, l1, l2, l4, t1;

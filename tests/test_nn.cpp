@@ -67,6 +67,34 @@ TEST_CASE("nn: ConvNet pool head: P×P average-pooled features, fc sized to matc
   CHECK_THROWS_WITH_AS(make_model(spec, g), doctest::Contains("pool size must be >= 1"), eg::Error);
 }
 
+TEST_CASE("nn: a cosine head (LDAM's NormedLinear): logits are cosines, unit class vectors, named fc.weight") {
+  Generator g(0);
+  nn::ModelSpec spec{"convnet", 1, 10, "cifar", {4, 8, 6}};
+  spec.head = "cosine";
+  auto m = make_model(spec, g);
+  REQUIRE(dynamic_cast<nn::CosineLinear*>(m->fc.get()));
+  CHECK(m->fc->weight.shape() == Shape{10, 6});
+  CHECK_FALSE(m->fc->bias.defined());
+  CHECK_CLOSE(sqrt(sum(square(m->fc->weight), {1})), ones({10}), 1e-6, 1e-6);  // NormedLinear's init
+  NamedTensors sd = m->state_dict();
+  CHECK(sd.back().first == "fc.weight");  // in place of the linear fc, same position
+  m->eval();
+  Tensor x = randn({3, 1, 28, 28}, g), f = m->features(x), y = m->forward(x);
+  // By hand: cos(f_n, w_k) = f_n·w_k / (‖f_n‖‖w_k‖).
+  Tensor expect = div(matmul(f, transpose(m->fc->weight, 0, 1)),
+                      mul(sqrt(sum(square(f), {1}, true)), transpose(sqrt(sum(square(m->fc->weight), {1}, true)), 0, 1)));
+  CHECK_CLOSE(y, expect, 1e-5, 1e-5);
+  CHECK(amax(abs(y)).item() <= 1.0 + 1e-6);
+  // Its gradient with respect to the features and the weight (float64, finite differences).
+  nn::CosineLinear head(5, 3, g);
+  head.to(DType::F64);
+  test::check_grad([&](auto& v) { return head.forward(v[0]); }, {test::rnd({4, 5}, 1, -2, 2)});
+  test::check_grad([&](auto& v) { return linear(normalize(v[0], 1), normalize(v[1], 1)); },
+                   {test::rnd({4, 5}, 2, -2, 2), head.weight.detach()});
+  spec.head = "arcface";
+  CHECK_THROWS_WITH_AS(make_model(spec, g), doctest::Contains("head must be linear or cosine"), eg::Error);
+}
+
 TEST_CASE("nn: load_state_dict lists missing, unexpected and mis-shaped keys") {
   Generator g(0);
   Linear a(3, 2, true, g);

@@ -1,5 +1,5 @@
 // test_ops_reduce.cpp — gradchecks and values for reductions (several dims, keepdim), max/min with
-// ties, logsumexp, var, softmax/log_softmax (including large logits).
+// ties, logsumexp, var, normalize, softmax/log_softmax (including large logits).
 #include <cmath>
 
 #include "tests/test_util.h"
@@ -32,6 +32,18 @@ GRADCHECK_TEST("logsumexp and var (composed)", OK::Sum, OK::Mean, OK::Exp, OK::L
   check_grad([](auto& v) { return logsumexp(v[0], {0, 1}, true); }, {rnd({3, 4}, 2)});
   check_grad([](auto& v) { return var(v[0], {0}); }, {rnd({5, 3}, 3)});
   check_grad([](auto& v) { return var(v[0], {0, 2}, false, true); }, {rnd({3, 2, 4}, 4)});
+}
+
+GRADCHECK_TEST("normalize (composed) along rows and columns", OK::Sum, OK::Sqrt, OK::Div) {
+  check_grad([](auto& v) { return normalize(v[0], 1); }, {rnd({3, 4}, 1, -2, 2)});
+  check_grad([](auto& v) { return normalize(v[0], 0); }, {rnd({3, 4, 2}, 2, -2, 2)});
+}
+
+TEST_CASE("normalize: unit rows as F.normalize, an all-zero row stays zero (no NaN)") {
+  Tensor x = tensor({3, 4, 0, 0}, {2, 2});
+  CHECK(normalize(x, 1).to_vector<float>() == std::vector<float>{0.6f, 0.8f, 0, 0});
+  CHECK(normalize(x, 0).to_vector<float>() == std::vector<float>{1, 1, 0, 0});
+  CHECK_THROWS_WITH(normalize(x, 2), doctest::Contains("normalize"));
 }
 
 GRADCHECK_TEST("softmax and log_softmax along any dim", OK::Softmax, OK::LogSoftmax) {

@@ -1,9 +1,10 @@
 // train_m2m.cpp — build/bin/train_m2m: M2m, major-to-minor translation (Kim, Jeong, Shin, CVPR 2020; spec
 // shared/methods/m2m.md) and its baselines on long-tailed data. Per (imbalance ρ × seed) the runs erm, over
-// (class-balanced loader from epoch 0), drs (from T0), drw (DRW-weighted CE from T0) and m2m (class-balanced
-// loader plus translation from T0, g = the erm run's final model or --g FILE, frozen) go into
-// --out/mu<ρ>/<run>_seed<s>/. Runs that equal ERM before T0 start from a copy of one ERM trunk's epoch-T0
-// checkpoint (optimiser state included), as the spec's "sharing the ERM run up to T0". Prints a markdown
+// (class-balanced loader from epoch 0), drs (from T0), drw (DRW-weighted CE from T0), ldam_drw (LDAM loss on a
+// cosine classifier, DRW from T0), m2m (class-balanced loader plus translation from T0, g = the erm run's
+// final model or --g FILE, frozen) and m2m_ldam_drw (both) go into --out/mu<ρ>/<run>_seed<s>/. Runs that
+// equal ERM (or LDAM) before T0 start from a copy of one ERM (LDAM) trunk's epoch-T0 checkpoint, optimiser
+// state included, as the spec's "sharing the ERM run up to T0". Prints a markdown
 // table (mean ± std over seeds), writes metrics.json, results.md, per-class figures and, per m2m run,
 // generation.csv / generated.png / generated.md.
 // Default: the official CIFAR-10-LT recipe (§3), evaluated on the last 90% of each test class (§4; the
@@ -15,6 +16,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 
 #include "methods/data/builders.h"
 #include "methods/m2m/experiment.h"
@@ -33,7 +35,7 @@ int main(int argc, char** argv) {
   nn::ModelSpec spec;
   spec.name = "resnet32";
   std::vector<double> mus = {100};
-  std::vector<std::string> runs = {"erm", "over", "drs", "drw", "m2m"};
+  std::vector<std::string> runs = {"erm", "over", "drs", "drw", "ldam_drw", "m2m"};
   std::vector<uint64_t> seeds;
   int64_t epochs = 200, batch = 128, warmup = 5, t0 = 160, steps = 10, n_max = 0, padding = 4, eval_every = 0;
   double lr = 0.1, momentum = 0.9, wd = 2e-4, lr_gamma = 0.01, beta = 0.999, lambda = 0.5, gamma = 0.9, eta = 0.1,
@@ -48,7 +50,7 @@ int main(int argc, char** argv) {
   app.add_option("--mu", mus, "imbalance ratios rho = n_max / n_min")->capture_default_str()->check(in_range(1.0, 1e6));
   app.add_option("--n-max", n_max, "images of the largest class (0 = all of class 0: 5000 on CIFAR-10; --quick 2000)")
       ->capture_default_str()->check(non_negative());
-  app.add_option("--runs", runs, "erm over drs drw m2m")->capture_default_str()->check(CLI::IsMember(m2m::run_names()));
+  app.add_option("--runs", runs, "erm over drs drw ldam_drw m2m m2m_ldam_drw")->capture_default_str()->check(CLI::IsMember(m2m::run_names()));
   app.add_option("--seeds", seeds, "seeds, one set of runs each (default: --seed)")->excludes("--seed");
   app.add_option("--g", g_file, "the frozen classifier g (a model file or checkpoint; default: this command's erm run)");
   app.add_option("--epochs", epochs, "epochs")->capture_default_str()->check(positive());
@@ -75,7 +77,7 @@ int main(int argc, char** argv) {
   app.add_option("--noise-norm", noise_norm, "random start L2 cap")->capture_default_str()->check(non_negative());
   app.add_option("--seed-sampling", seed_sampling, "batch (train.py) | class (the paper's Q(k0|k), issue #10)")
       ->capture_default_str()->check(CLI::IsMember({"batch", "class"}));
-  app.add_option("--drw-beta", drw_beta, "the drw run's effective-number beta (1 = inverse frequency)")
+  app.add_option("--drw-beta", drw_beta, "DRW's effective-number beta (1 = inverse frequency)")
       ->capture_default_str()->check(in_range(0.0, 1.0));
   app.add_option("--crop-padding", padding, "random-crop padding")->capture_default_str()->check(non_negative());
   app.add_flag("--no-augment", no_augment, "no random crop / flip (--quick: none, so g memorises the tail)");
@@ -100,14 +102,16 @@ int main(int argc, char** argv) {
     }
     refuse_unless(app, "--widths", spec.name == "convnet" || spec.name == "smallcnn", "applies to convnet / smallcnn only");
     auto uses = [&](const std::string& r) { return std::find(runs.begin(), runs.end(), r) != runs.end(); };
+    bool translates = uses("m2m") || uses("m2m_ldam_drw");
     for (auto* f : {"--beta", "--lambda", "--gamma", "--attack-iter", "--step-size", "--noise", "--noise-norm",
                     "--seed-sampling", "--g"})
-      refuse_unless(app, f, uses("m2m"), "applies to the m2m run only (not in --runs)");
-    refuse_unless(app, "--drw-beta", uses("drw"), "applies to the drw run only (not in --runs)");
+      refuse_unless(app, f, translates, "applies to the m2m runs only (m2m, m2m_ldam_drw: not in --runs)");
+    refuse_unless(app, "--drw-beta", uses("drw") || uses("ldam_drw") || uses("m2m_ldam_drw"),
+                  "applies to the DRW runs only (drw, ldam_drw, m2m_ldam_drw: not in --runs)");
     refuse_unless(app, "--crop-padding", !no_augment, "has no effect with --no-augment (and --quick)");
     ENGINE_CHECK(t0 <= epochs, "--t0 ", t0, " is after the last epoch (--epochs ", epochs, ")");
-    ENGINE_CHECK(!uses("m2m") || uses("erm") || !g_file.empty(),
-                 "--runs m2m needs g: add erm to --runs (its final model is g) or give --g FILE");
+    ENGINE_CHECK(!translates || uses("erm") || !g_file.empty(),
+                 "--runs m2m / m2m_ldam_drw need g: add erm to --runs (its final model is g) or give --g FILE");
     if (seeds.empty()) seeds = {common.seed};
     if (eval_every == 0) eval_every = std::max<int64_t>(1, epochs / 6);
     // Canonical order: erm first (its model is g), then the others.
@@ -173,23 +177,27 @@ int main(int argc, char** argv) {
         };
         auto params_of = [&](const std::string& name) {
           Json p = {{"mu", mu}, {"dataset", dataset}, {"t0", t0}};
-          if (name == "m2m") p["beta"] = beta, p["lambda"] = lambda, p["gamma"] = gamma, p["step_size"] = eta;
+          m2m::RunKind k = m2m::make_run(name, t0);
+          if (k.generate_from >= 0) p["beta"] = beta, p["lambda"] = lambda, p["gamma"] = gamma, p["step_size"] = eta;
+          if (k.reweight_from >= 0) p["drw_beta"] = drw_beta;
           return p;
         };
-        // The ERM trunk: trained once, when some run still to do shares it.
-        bool need_trunk = false;
-        for (auto& name : order)
-          need_trunk |= m2m::make_run(name, t0).shares_erm_trunk() && t0 > 0 &&
-                        !(common.resume && run.find(name, seed, params_of(name)));
-        std::string trunk_dir;
-        if (need_trunk) {
-          ClassifyConfig tc = base("erm_trunk", t0);
+        // The trunks (ERM, and LDAM for the ldam runs): each trained once to T0, when a run still to do
+        // shares it; a finished trunk is reused within the command and by --resume.
+        std::map<std::string, std::string> trunk_dirs;
+        auto trunk_of = [&](const m2m::RunKind& kind) -> std::string {
+          std::string name = kind.trunk_name();
+          if (trunk_dirs.count(name)) return trunk_dirs[name];
+          m2m::RunKind plain = m2m::make_run(kind.ldam ? "ldam_drw" : "erm", t0);
+          plain.reweight_from = -1;  // before T0 every run of the trunk is unweighted
+          ClassifyConfig tc = base(name, t0);
           tc.figures = false;
-          tc.resume = true;  // a finished trunk is reused within the command and by --resume
-          trunk_dir = tc.run_dir;
+          tc.resume = true;
+          m2m::configure_run(tc, plain, d.train, drw_beta, nullptr);
           ClassifyResult tr = train_classifier(d, tc);
-          if (tr.interrupted) return 130;
-        }
+          if (tr.interrupted) return "";
+          return trunk_dirs[name] = tc.run_dir;
+        };
         std::string g_path = g_file;
         for (auto& name : order) {
           m2m::RunKind kind = m2m::make_run(name, t0);
@@ -200,7 +208,9 @@ int main(int argc, char** argv) {
             std::fprintf(stderr, "skip finished run mu=%g %s seed %lu\n", mu, name.c_str(), (unsigned long)seed);
             continue;
           }
-          if (need_trunk && kind.shares_erm_trunk()) {
+          if (kind.shares_trunk() && t0 > 0) {
+            std::string trunk_dir = trunk_of(kind);
+            if (trunk_dir.empty()) return 130;  // interrupted
             m2m::start_from_trunk(trunk_dir, cfg.run_dir);
             cfg.resume = true;
           }

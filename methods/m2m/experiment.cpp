@@ -25,9 +25,19 @@ void configure_run(train::ClassifyConfig& cfg, const RunKind& kind, const data::
     cfg.sampler = kind.resample_from == 0 ? std::shared_ptr<data::Sampler>(balanced)
                                           : std::make_shared<DeferredSampler>(plain, balanced, kind.resample_from);
   }
-  if (kind.reweight_from >= 0) {
-    std::vector<int64_t> counts = train.class_counts();
-    int64_t from = kind.reweight_from;
+  std::vector<int64_t> counts = train.class_counts();
+  int64_t from = kind.reweight_from;  // -1: never re-weighted
+  if (kind.ldam) {
+    // M2m's LDAM: max margin 0.5, s = 30, on the cosine classifier; DRW weights when re-weighted.
+    cfg.model.head = "cosine";
+    Tensor margins = losses::ldam_margins(counts, 0.5);
+    cfg.loss = [counts, drw_beta, from, margins](const Tensor& logits, const Tensor& y, int64_t epoch) {
+      Tensor w = from >= 0 ? losses::drw_weights(counts, drw_beta, epoch, from, logits.dtype()).to(logits.device())
+                           : Tensor();
+      return losses::ldam_loss(logits, y, margins.to(logits.dtype()).to(logits.device()), 30.0, w,
+                               losses::Reduction::BatchMean);
+    };
+  } else if (from >= 0) {
     cfg.loss = [counts, drw_beta, from](const Tensor& logits, const Tensor& y, int64_t epoch) {
       losses::CrossEntropyOptions o;
       o.weight = losses::drw_weights(counts, drw_beta, epoch, from, logits.dtype()).to(logits.device());

@@ -58,11 +58,11 @@ std::shared_ptr<nn::LrSchedule> m2m_schedule(int64_t warmup, std::vector<double>
 }
 
 const std::vector<std::string>& run_names() {
-  static const std::vector<std::string> n = {"erm", "over", "drs", "drw", "m2m"};
+  static const std::vector<std::string> n = {"erm", "over", "drs", "drw", "ldam_drw", "m2m", "m2m_ldam_drw"};
   return n;
 }
 
-bool RunKind::shares_erm_trunk() const {
+bool RunKind::shares_trunk() const {
   auto later = [&](int64_t e) { return e < 0 || e >= t0; };
   return later(resample_from) && later(reweight_from) && later(generate_from);
 }
@@ -76,8 +76,11 @@ RunKind make_run(const std::string& name, int64_t t0) {
   } else if (name == "over") r.resample_from = 0;
   else if (name == "drs") r.resample_from = t0;
   else if (name == "drw") r.reweight_from = t0;
+  else if (name == "ldam_drw") r.ldam = true, r.reweight_from = t0;
   else if (name == "m2m") r.resample_from = t0, r.generate_from = t0;
-  else ENGINE_FAIL("unknown M2m run '", name, "' (known: erm, over, drs, drw, m2m)");
+  // train.py -gen -c --loss_type LDAM --eff_beta 0.999 --model resnet32_norm (spec §2 "Deferred options").
+  else if (name == "m2m_ldam_drw") r.ldam = true, r.resample_from = t0, r.reweight_from = t0, r.generate_from = t0;
+  else ENGINE_FAIL("unknown M2m run '", name, "' (known: erm, over, drs, drw, ldam_drw, m2m, m2m_ldam_drw)");
   return r;
 }
 

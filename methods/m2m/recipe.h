@@ -1,8 +1,8 @@
 // recipe.h — the training recipe around M2m (m2m.md §2 "Schedule", §3, §4, §6): the long-tailed set of the
 // first n_i images of each class in dataset order, the deferred switch from the plain shuffled loader to
 // the class-balanced one at T0 (DRS and M2m; Over switches at 0), the official lr (linear warm-up
-// lr·(e+1)/W for e < W, then ×γ at each milestone), and the named runs (erm, over, drs, drw, m2m) with
-// what each changes. Shape letters: N images, B batch size, K classes.
+// lr·(e+1)/W for e < W, then ×γ at each milestone), and the named runs (erm, over, drs, drw, ldam_drw, m2m,
+// m2m_ldam_drw) with what each changes. Shape letters: N images, B batch size, K classes.
 #pragma once
 #include <memory>
 #include <string>
@@ -38,14 +38,21 @@ std::shared_ptr<nn::LrSchedule> m2m_schedule(int64_t warmup, std::vector<double>
 
 // The runs of one seed. Every run is ERM on the imbalanced set until `resample_from` (the class-balanced
 // loader from then on; -1 = never), re-weights its loss with DRW weights from `reweight_from` (-1 = never),
-// and translates from `generate_from` (-1 = never).
+// and translates from `generate_from` (-1 = never). `ldam` runs train a cosine classifier with the LDAM loss
+// from epoch 0 (train.py's --loss_type LDAM --model resnet32_norm) instead of a linear one with CE.
 struct RunKind {
   std::string name;
   int64_t resample_from = -1, reweight_from = -1, generate_from = -1;
-  bool shares_erm_trunk() const;  // identical to ERM for epochs < t0 (so it may start from ERM's epoch-t0 state)
+  bool ldam = false;
   int64_t t0 = 0;
+  // Identical for epochs < t0 to the plain run of its loss (ERM, or LDAM without DRW), so it may start
+  // from that trunk's epoch-t0 state.
+  bool shares_trunk() const;
+  std::string trunk_name() const { return ldam ? "ldam_trunk" : "erm_trunk"; }
 };
-const std::vector<std::string>& run_names();  // erm, over, drs, drw, m2m
+// erm, over, drs, drw, ldam_drw, m2m, m2m_ldam_drw (the last is not in run.sh: spec §2, unverified as the
+// paper's setting).
+const std::vector<std::string>& run_names();
 RunKind make_run(const std::string& name, int64_t t0);
 
 }  // namespace eg::m2m

@@ -15,7 +15,8 @@ using Json = nlohmann::json;
 static Json spec_json(const nn::ModelSpec& s) {
   return {{"name", s.name},           {"in_channels", s.in_channels}, {"num_classes", s.num_classes},
           {"stem", s.stem},           {"widths", s.widths},           {"leaky_slope", s.leaky_slope},
-          {"fc_bias", s.fc_bias},     {"conv_bias", s.conv_bias},     {"pool", s.pool}};
+          {"fc_bias", s.fc_bias},     {"conv_bias", s.conv_bias},     {"pool", s.pool},
+          {"head", s.head}};
 }
 
 static nn::ModelSpec spec_from_json(const Json& j) {
@@ -29,6 +30,7 @@ static nn::ModelSpec spec_from_json(const Json& j) {
   s.fc_bias = j.at("fc_bias").get<bool>();
   s.conv_bias = j.at("conv_bias").get<bool>();
   s.pool = j.at("pool").get<int64_t>();
+  s.head = j.value("head", std::string("linear"));  // files written before cosine heads existed
   return s;
 }
 

@@ -14,6 +14,10 @@ class Backbone : public Module {
   virtual Tensor features(const Tensor& x) = 0;
   virtual int64_t feature_dim() const = 0;
   Tensor forward(const Tensor& x) override { return fc->forward(features(x)); }
+  // Replaces fc by a CosineLinear of the same size (ModelSpec::head = "cosine"): LDAM's normed classifier.
+  void use_cosine_head(Generator& g) {
+    fc = replace_module("fc", std::make_shared<CosineLinear>(fc->weight.size(1), fc->weight.size(0), g));
+  }
   std::shared_ptr<Linear> fc;
 };
 
@@ -27,6 +31,7 @@ struct ModelSpec {
   bool fc_bias = true;
   bool conv_bias = true;         // convnet only
   int64_t pool = 1;              // convnet only: features = adaptive average pool to pool×pool, flattened
+  std::string head = "linear";  // "linear" (fc = Linear) or "cosine" (fc = CosineLinear, no bias: LDAM's resnet32_norm)
 };
 
 // Builds a backbone by name; throws listing the known names for an unknown one.

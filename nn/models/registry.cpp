@@ -7,6 +7,8 @@
 
 namespace eg::nn {
 
+static std::shared_ptr<Backbone> make_backbone(const ModelSpec& s, Generator& g);
+
 const std::vector<std::string>& model_names() {
   static const std::vector<std::string> names = {"resnet20", "resnet32", "resnet44", "resnet56", "resnet110",
                                                  "resnet18", "resnet34", "resnet50", "convnet", "smallcnn", "lenet"};
@@ -14,6 +16,13 @@ const std::vector<std::string>& model_names() {
 }
 
 std::shared_ptr<Backbone> make_model(const ModelSpec& s, Generator& g) {
+  ENGINE_CHECK(s.head == "linear" || s.head == "cosine", "make_model: head must be linear or cosine, got '", s.head, "'");
+  auto m = make_backbone(s, g);
+  if (s.head == "cosine") m->use_cosine_head(g);
+  return m;
+}
+
+static std::shared_ptr<Backbone> make_backbone(const ModelSpec& s, Generator& g) {
   ENGINE_CHECK(s.in_channels > 0 && s.num_classes > 0, "make_model: in_channels and num_classes must be positive");
   for (int64_t d : {20, 32, 44, 56, 110})
     if (s.name == "resnet" + std::to_string(d)) return std::make_shared<CifarResNet>(d, s.in_channels, s.num_classes, g, s.fc_bias);
