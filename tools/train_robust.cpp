@@ -177,16 +177,15 @@ void report(RunDir& run, const Settings& s, const Json& params, bool quick) {
                 s.spec.name == "lenet" ? ", fake ReLU" : "");
   std::string md = head + table + "\nTotal training time (training loops only): " + std::to_string((int)total) + " s\n";
   auto mean = [&](const std::string& r, const std::string& m) { return metric_over_seeds(run.records(), r, params, m); };
-  auto line = [](const std::string& what, bool ok) { return std::string(ok ? "PASS " : "FAIL ") + what + "\n"; };
   char buf[512];
   std::string checks;
   MeanStd det = mean("d_det", "test_acc"), rnd = mean("d_rand", "test_acc");
   if (quick && det.n && rnd.n) {
     bool a1 = det.mean >= 0.25, a2 = rnd.mean >= 0.50;
     std::snprintf(buf, sizeof buf, "A1. D_det model's real test accuracy >= 25%% (%.1f%%)", 100 * det.mean);
-    checks += line(buf, a1);
+    checks += pass_line(buf, a1);
     std::snprintf(buf, sizeof buf, "A2. D_rand model's real test accuracy >= 50%% (%.1f%%)", 100 * rnd.mean);
-    checks += line(buf, a2);
+    checks += pass_line(buf, a2);
     std::snprintf(buf, sizeof buf, "\nClaim (b), non-robust features alone generalise: %s (D_det %.1f%%, D_rand %.1f%%; "
                   "chance 10%%; CIFAR ordering D_rand > D_det: %s)\n", a1 && a2 ? "held" : "not held", 100 * det.mean,
                   100 * rnd.mean, rnd.mean > det.mean ? "yes" : "no");
@@ -197,9 +196,9 @@ void report(RunDir& run, const Settings& s, const Json& params, bool quick) {
     bool b1 = dr.mean >= dnr.mean + 0.10, b2 = drc.mean >= 0.70;
     std::snprintf(buf, sizeof buf, "B1. D_R model's robust accuracy >= D_NR model's + 10 (%.1f%% vs %.1f%%)",
                   100 * dr.mean, 100 * dnr.mean);
-    checks += line(buf, b1);
+    checks += pass_line(buf, b1);
     std::snprintf(buf, sizeof buf, "B2. D_R model's clean accuracy >= 70%% (%.1f%%)", 100 * drc.mean);
-    checks += line(buf, b2);
+    checks += pass_line(buf, b2);
     std::snprintf(buf, sizeof buf, "\nClaim (a), robustness comes from the (robust) training set: %s (robust accuracy "
                   "D_R %.1f%% vs D_NR %.1f%%, D_R clean %.1f%%)\n", b1 && b2 ? "held" : "not held", 100 * dr.mean,
                   100 * dnr.mean, 100 * drc.mean);

@@ -22,8 +22,6 @@ using namespace eg::train;
 
 namespace {
 
-std::string pass_line(const std::string& what, bool ok) { return std::string(ok ? "PASS " : "FAIL ") + what + "\n"; }
-
 // rpl.md §6's pass conditions and the paper's claim, from the means over seeds of split `split`.
 std::string quick_checks(const std::vector<RunRecord>& recs, const Json& params_of_split) {
   auto m = [&](const std::string& run, const std::string& key) {

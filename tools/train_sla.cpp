@@ -137,16 +137,15 @@ std::string quick_checks(const std::vector<RunRecord>& recs, const Json& params)
   auto mean = [&](const std::string& run, const std::string& key) { return metric_over_seeds(recs, run, params, key); };
   MeanStd base = mean("baseline", "test_acc"), si = mean("sla", "test_acc_single"), ag = mean("sla", "test_acc_agg"),
           da = mean("da", "test_acc"), mt = mean("mt", "test_acc"), sd = mean("sla_sd", "test_acc_sd");
-  auto line = [](const std::string& what, bool ok) { return std::string(ok ? "PASS " : "FAIL ") + what + "\n"; };
   auto held = [](const std::string& what, bool ok) { return "- " + what + ": " + (ok ? "**held**" : "**not held**") + "\n"; };
   std::string s = "\n## Pass conditions (sla.md §6, test accuracy, means over seeds)\n\n";
   if (!base.n || !si.n || !da.n) return s + "Not checked: needs the baseline, sla and da runs.\n";
-  s += line("1. Baseline >= 78 (" + pct(base.mean) + ")", base.mean >= 0.78);
-  s += line("2. SLA+SI >= Baseline - 4.5 and SLA+AG >= Baseline - 4.5 (SI " + pct(si.mean - base.mean) + ", AG " +
+  s += pass_line("1. Baseline >= 78 (" + pct(base.mean) + ")", base.mean >= 0.78);
+  s += pass_line("2. SLA+SI >= Baseline - 4.5 and SLA+AG >= Baseline - 4.5 (SI " + pct(si.mean - base.mean) + ", AG " +
                 pct(ag.mean - base.mean) + " points)",
             si.mean >= base.mean - 0.045 && ag.mean >= base.mean - 0.045);
-  s += line("3. DA <= Baseline - 3.0 (" + pct(da.mean - base.mean) + " points)", da.mean <= base.mean - 0.03);
-  s += line("4. SLA+AG >= SLA+SI - 1.0 (" + pct(ag.mean - si.mean) + " points)", ag.mean >= si.mean - 0.01);
+  s += pass_line("3. DA <= Baseline - 3.0 (" + pct(da.mean - base.mean) + " points)", da.mean <= base.mean - 0.03);
+  s += pass_line("4. SLA+AG >= SLA+SI - 1.0 (" + pct(ag.mean - si.mean) + " points)", ag.mean >= si.mean - 0.01);
   s += "\n## Claims (sla.md §6; the first is the paper's headline claim), test accuracy in points\n\n";
   s += held("Paper's claim: SLA+AG > Baseline (AG - Baseline = " + pct(ag.mean - base.mean) + ")", ag.mean > base.mean);
   s += held("Aggregation helps: SLA+AG > SLA+SI (" + pct(ag.mean - si.mean) + ")", ag.mean > si.mean);

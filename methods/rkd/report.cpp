@@ -23,8 +23,6 @@ std::string fmt(const char* f, A... a) {
   return buf;
 }
 
-std::string line(bool ok, const std::string& what) { return std::string(ok ? "PASS " : "FAIL ") + what + "\n"; }
-
 // Per-seed R@1 of a run, by seed.
 std::map<uint64_t, double> by_seed(const std::vector<train::RunRecord>& runs, const std::string& run) {
   std::map<uint64_t, double> m;
@@ -37,7 +35,7 @@ std::map<uint64_t, double> by_seed(const std::vector<train::RunRecord>& runs, co
 Verdict quick_pass_conditions(const std::vector<train::RunRecord>& runs) {
   Verdict v;
   auto add = [&](bool ok, const std::string& what) {
-    v.text += line(ok, what);
+    v.text += train::pass_line(what, ok);
     v.all_pass = v.all_pass && ok;
   };
   MeanStd t1 = stat(runs, "teacher", "recall_at_1"), ts = stat(runs, "teacher", "recall_at_1_seen");

@@ -33,6 +33,16 @@ MeanStd metric_over_seeds(const std::vector<RunRecord>& runs, const std::string&
   return m;
 }
 
+std::vector<double> per_class_over_seeds(const std::vector<RunRecord>& runs, const std::string& run,
+                                         const Json& params_subset, int64_t num_classes) {
+  std::vector<double> acc;
+  for (int64_t c = 0; c < num_classes; ++c)
+    acc.push_back(metric_over_seeds(runs, run, params_subset, "class_" + std::to_string(c) + "_acc").mean);
+  return acc;
+}
+
+std::string pass_line(const std::string& what, bool ok) { return std::string(ok ? "PASS " : "FAIL ") + what + "\n"; }
+
 std::string markdown_table(const std::vector<RunRecord>& runs, const std::vector<std::string>& group_by,
                            const std::vector<ReportColumn>& columns, bool percent) {
   // Rows in first-appearance order of (group params..., run).
