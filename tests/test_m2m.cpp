@@ -377,6 +377,10 @@ TEST_CASE("m2m: train_m2m smoke run on tiny long-tailed data (erm trunk shared, 
     CAPTURE(r["run"]);
     CHECK(r["metrics"]["balanced_acc"].get<double>() > 0.3);  // chance 0.1
     CHECK(r["params"]["mu"].get<double>() == 10);
+    // Not --quick: test accuracy at the best epoch on the first 10% of each test class (m2m.md §4).
+    CHECK(r["metrics"]["best_epoch"].get<double>() >= 1);
+    CHECK(r["metrics"]["best_epoch"].get<double>() <= 4);
+    CHECK(r["metrics"]["select_acc"].get<double>() > 0.3);
     if (r["run"] == "m2m" || r["run"] == "m2m_ldam_drw") {
       CHECK(r["metrics"]["accept_rate"].get<double>() > 0);
       CHECK(r["metrics"]["mean_delta_l2"].get<double>() > 0);

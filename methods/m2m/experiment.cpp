@@ -59,6 +59,10 @@ bool start_from_trunk(const std::string& trunk_dir, const std::string& run_dir) 
   fs::create_directories(run_dir);
   fs::copy_file(fs::path(trunk_dir) / "log.csv", fs::path(run_dir) / "log.csv", fs::copy_options::overwrite_existing);
   fs::copy_file(src, ck);
+  // Model selection continues over the trunk's epochs, as in one uninterrupted run.
+  if (fs::exists(fs::path(trunk_dir) / "best_eval.json"))
+    fs::copy_file(fs::path(trunk_dir) / "best_eval.json", fs::path(run_dir) / "best_eval.json",
+                  fs::copy_options::overwrite_existing);
   return true;
 }
 

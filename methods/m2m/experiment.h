@@ -20,7 +20,7 @@ namespace eg::m2m {
 void configure_run(train::ClassifyConfig& cfg, const RunKind& kind, const data::ImageDataset& train, double drw_beta,
                    std::shared_ptr<MajorToMinor> m2m);
 
-// Seeds run_dir with trunk_dir's checkpoint.safetensors and log.csv unless run_dir has a checkpoint already
+// Seeds run_dir with trunk_dir's checkpoint.safetensors, log.csv (and best_eval.json) unless run_dir has a checkpoint already
 // (then --resume continues the run's own). Throws when the trunk has no checkpoint. True when copied.
 bool start_from_trunk(const std::string& trunk_dir, const std::string& run_dir);
 

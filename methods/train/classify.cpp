@@ -45,6 +45,8 @@ ClassifyResult train_classifier(const DatasetBundle& d, const ClassifyConfig& cf
   ENGINE_CHECK(cfg.batch_size > 0 && cfg.batch_size <= d.train.n, "train_classifier: batch size ", cfg.batch_size,
                " must be in [1, ", d.train.n, "] (the training set size)");
   ENGINE_CHECK(!cfg.eval_only || !cfg.init_from.empty(), "evaluation only needs weights (--init-from FILE)");
+  ENGINE_CHECK(!cfg.select_on || (cfg.select_on->n > 0 && cfg.select_on->num_classes == d.test.num_classes),
+               "train_classifier: the selection split needs images of the test set's ", d.test.num_classes, " classes");
   Generator init_gen(cfg.seed);
   ModelFileInfo info = model_file_info(d, cfg);
   const nn::ModelSpec& spec = info.spec;
@@ -91,12 +93,22 @@ ClassifyResult train_classifier(const DatasetBundle& d, const ClassifyConfig& cf
     Tensor loss = cfg.loss ? cfg.loss(logits, b.y, current_epoch) : losses::cross_entropy(logits, b.y);
     return StepOut{loss, logits, b.y};
   };
-  hooks.evaluate = [&](int64_t) {
+  BestEvalTracker best(cfg.run_dir + "/best_eval.json", cfg.resume);
+  hooks.evaluate = [&](int64_t epoch) {
     model->eval();
-    last = predict(d.test, [&](const Tensor& x) { return model->forward(x); }, tt, 256, cfg.device);
+    auto forward = [&](const Tensor& x) { return model->forward(x); };
+    last = predict(d.test, forward, tt, 256, cfg.device);
+    Predictions sel;
+    if (cfg.select_on) sel = predict(*cfg.select_on, forward, tt, 256, cfg.device);
     model->train();
     Metrics m = classification_metrics(last, cfg.shot_metrics ? counts : std::vector<int64_t>{});
     if (acc_key != "test_acc") m[acc_key] = m["test_acc"], m.erase("test_acc");
+    if (cfg.select_on && !cfg.eval_only) {
+      m["select_acc"] = eval::top1_accuracy(sel.logits, sel.n, sel.k, sel.labels);
+      auto pred = eval::argmax(last.logits, last.n, last.k);
+      best.offer({epoch, m["select_acc"], m, eval::per_class_accuracy(pred, last.labels, last.k),
+                  eval::confusion_matrix(pred, last.labels, last.k)});
+    }
     return m;
   };
   LoopConfig lc;
@@ -111,6 +123,7 @@ ClassifyResult train_classifier(const DatasetBundle& d, const ClassifyConfig& cf
   lc.metadata = cfg.metadata;
   lc.eval_columns = classification_metric_names(d.train.num_classes, cfg.shot_metrics);
   std::replace(lc.eval_columns.begin(), lc.eval_columns.end(), std::string("test_acc"), acc_key);
+  if (cfg.select_on) lc.eval_columns.push_back("select_acc");
   for (auto& [k, v] : model_file_metadata(info)) lc.metadata[k] = v;  // the checkpoint describes its model too
   lc.plain = cfg.plain;
   lc.debug_kill_after_steps = cfg.debug_kill_after_steps;
@@ -130,6 +143,13 @@ ClassifyResult train_classifier(const DatasetBundle& d, const ClassifyConfig& cf
   auto pred = eval::argmax(last.logits, last.n, last.k);
   out.confusion = eval::confusion_matrix(pred, last.labels, last.k);
   out.per_class = eval::per_class_accuracy(pred, last.labels, last.k);
+  if (best.any()) {  // model selection: the best-validation evaluation replaces the final one
+    out.metrics = best.best().metrics;
+    if (out.metrics.count(acc_key)) out.metrics["test_acc"] = out.metrics[acc_key];
+    out.metrics["best_epoch"] = (double)best.best().epoch + 1;
+    out.per_class = best.best().per_class;
+    out.confusion = best.best().confusion;
+  }
   if (!cfg.eval_only) nn::save_weights(cfg.run_dir + "/model.safetensors", *model, model_file_metadata(info));
   if (cfg.figures) {
     // With --val-per-class the test_* numbers are validation numbers: the titles say which split.

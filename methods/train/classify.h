@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "methods/data/samplers.h"
+#include "methods/train/best_eval.h"
 #include "methods/train/datasets.h"
 #include "methods/train/evaluate.h"
 #include "methods/train/loop.h"
@@ -43,6 +44,11 @@ struct ClassifyConfig {
   std::function<void(data::Batch&, nn::Backbone&, int64_t)> prepare_batch;
   // Optional: the training sampler (default: a shuffled RandomSampler, last partial batch dropped).
   std::shared_ptr<data::Sampler> sampler;
+  // Optional: a validation split for model selection. Each evaluation also measures accuracy on it
+  // (log.csv's select_acc), and the result reports the test metrics, per-class accuracy and confusion of
+  // the evaluation where it was highest (ties: the later one; metrics best_epoch and select_acc), as
+  // train.py's "test accuracy at the best-validation epoch". The saved model is still the final one.
+  std::shared_ptr<const data::ImageDataset> select_on;
   uint64_t seed = 0;
   Device device = Device::CPU;
   std::string run_dir;
