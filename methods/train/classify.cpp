@@ -6,6 +6,7 @@
 
 #include "losses/cross_entropy.h"
 #include "methods/eval/classification.h"
+#include "methods/train/distributed.h"
 #include "methods/train/plots.h"
 
 namespace eg::train {
@@ -130,7 +131,7 @@ ClassifyResult train_classifier(const DatasetBundle& d, const ClassifyConfig& cf
   auto pred = eval::argmax(last.logits, last.n, last.k);
   out.confusion = eval::confusion_matrix(pred, last.labels, last.k);
   out.per_class = eval::per_class_accuracy(pred, last.labels, last.k);
-  if (!cfg.eval_only) nn::save_weights(cfg.run_dir + "/model.safetensors", *model, model_file_metadata(info));
+  if (!cfg.eval_only && dist::is_root()) nn::save_weights(cfg.run_dir + "/model.safetensors", *model, model_file_metadata(info));
   if (cfg.figures) {
     // With --val-per-class the test_* numbers are validation numbers: the titles say which split.
     const std::string& split = d.eval_split;
