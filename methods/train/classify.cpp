@@ -131,7 +131,10 @@ ClassifyResult train_classifier(const DatasetBundle& d, const ClassifyConfig& cf
   auto pred = eval::argmax(last.logits, last.n, last.k);
   out.confusion = eval::confusion_matrix(pred, last.labels, last.k);
   out.per_class = eval::per_class_accuracy(pred, last.labels, last.k);
-  if (!cfg.eval_only && dist::is_root()) nn::save_weights(cfg.run_dir + "/model.safetensors", *model, model_file_metadata(info));
+  if (!cfg.eval_only) {
+    if (dist::is_root()) nn::save_weights(cfg.run_dir + "/model.safetensors", *model, model_file_metadata(info));
+    dist::barrier();  // a later stage (M2m's generator, RKD's teacher) may read it on any rank
+  }
   if (cfg.figures) {
     // With --val-per-class the test_* numbers are validation numbers: the titles say which split.
     const std::string& split = d.eval_split;

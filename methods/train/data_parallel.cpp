@@ -66,13 +66,12 @@ void reduce_segments(const std::vector<Tensor>& grads, double scale, std::vector
 
 }  // namespace
 
-DataParallel::DataParallel(nn::Module& model, nn::Optimizer& opt, data::DataLoader& loader) : model_(model) {
+DataParallel::DataParallel(nn::Module& model, nn::Optimizer& opt) : model_(model) {
   active_ = dist::size() > 1;
   if (!active_) return;
   for (auto& g : opt.groups())
     for (auto& p : g.params)
       if (std::none_of(params_.begin(), params_.end(), [&](const Tensor& q) { return q.same(p); })) params_.push_back(p);
-  loader.set_shard(dist::rank(), dist::size());
   if (dist::sync_batchnorm()) {
     collect_batchnorms(model, synced_);
     for (auto* bn : synced_)

@@ -10,14 +10,14 @@
 #include <cstdint>
 #include <vector>
 
-#include "methods/data/loader.h"
 #include "nn/nn.h"
 
 namespace eg::train {
 
 class DataParallel {
  public:
-  DataParallel(nn::Module& model, nn::Optimizer& opt, data::DataLoader& loader);
+  // Installs the --sync-bn hooks; the caller shards its data (DataLoader::set_shard, or shard_range).
+  DataParallel(nn::Module& model, nn::Optimizer& opt);
   ~DataParallel();  // removes the --sync-bn hooks
   DataParallel(const DataParallel&) = delete;
   DataParallel& operator=(const DataParallel&) = delete;

@@ -67,7 +67,8 @@ LoopResult run_training(nn::Module& model, nn::Optimizer& opt, data::DataLoader&
   int64_t start_epoch = 0, skip = 0, step = 0;
   double carried_loss = 0, carried_correct = 0, carried_seen = 0, carried_wall = 0;
   const bool root = dist::is_root();
-  DataParallel dp(model, opt, loader);
+  DataParallel dp(model, opt);
+  if (dp.active()) loader.set_shard(dist::rank(), dist::size());
   bool resuming = cfg.resume && fs::exists(ckpt);
   if (dp.active() && cfg.resume) {
     std::vector<double> seen_by = {resuming ? 1.0 : 0.0};
