@@ -68,8 +68,8 @@ std::pair<int64_t, int64_t> shard_range(int64_t n, int r, int w) {
 }
 
 void refuse_distributed(const std::string& what, const std::string& why) {
-  ENGINE_CHECK(size() == 1, what, " does not run under mpirun with more than one process: ", why,
-               "; run it as one process");
+  ENGINE_CHECK(size() == 1, what, " cannot run under mpirun with more than one process (", why,
+               "); run it as one process");
 }
 
 Session::Session(int& argc, char**& argv) {

@@ -44,8 +44,8 @@ std::vector<int64_t> all_gather(const std::vector<int64_t>& local);
 // [begin, end) of this rank's contiguous share of n items (the first n % size ranks get one more).
 std::pair<int64_t, int64_t> shard_range(int64_t n, int r = rank(), int world = size());
 
-// For what does not run data-parallel yet: throws "<what> does not run under mpirun with more than one
-// process: <why>" when size() > 1.
+// For what does not run data-parallel yet: throws "<what> cannot run under mpirun with more than one
+// process (<why>)..." when size() > 1.
 void refuse_distributed(const std::string& what, const std::string& why);
 
 // --sync-bn: BatchNorm layers use the global batch's statistics (see nn::BatchNorm2d::cross_replica_sum).
