@@ -90,8 +90,8 @@ Session::Session(int& argc, char**& argv) {
 #else
   (void)argc, (void)argv;
   int n = std::max({env_int("OMPI_COMM_WORLD_SIZE"), env_int("PMI_SIZE"), env_int("PMIX_SIZE")});
-  ENGINE_CHECK(n <= 1, "this build has no MPI (configure found no Open MPI: install libopenmpi-dev and rebuild "
-               "with -DENGINE_MPI=ON), so mpirun -np ", n, " would start ", n, " separate trainings; run it alone");
+  ENGINE_CHECK(n <= 1, "this build has no MPI (configured with -DENGINE_MPI=OFF or without Open MPI: install "
+               "libopenmpi-dev and rebuild with -DENGINE_MPI=ON), so mpirun -np ", n, " would start ", n, " separate trainings; run it alone");
 #endif
 }
 
