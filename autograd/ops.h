@@ -3,6 +3,7 @@
 // whose backward sits right below the forward in autograd/ops_<family>.cpp. The VJP of each op is one
 // row of autograd/DERIVATIVES.md. Broadcasting follows NumPy; backward sums gradients back to shape.
 #pragma once
+#include <functional>
 #include <vector>
 
 #include "autograd/grad_mode.h"
@@ -121,6 +122,15 @@ Tensor adaptive_avg_pool2d(const Tensor& x, int64_t out_h, int64_t out_w);
 // (unbiased variance), updated in place. Eval: running statistics.
 Tensor batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, Tensor running_mean, Tensor running_var,
                   bool training, double momentum = 0.1, double eps = 1e-5);
+// Batch norm in training over a batch split across the replicas of a data-parallel run (--sync-bn): the
+// statistics are the whole batch's. `replica_sum` sums a host vector over the replicas in place (every
+// replica calls it in the same order: forward [Σx per channel, count], then [Σ(x − mean)² per channel];
+// backward [Σg, Σg·x̂] per channel weighted by this replica's share of the batch, which is also how the
+// parameter gradients are averaged). With one replica (replica_sum the identity) it equals batch_norm.
+// dweight/dbias are this replica's sums (the gradient all-reduce adds the others').
+using ReplicaSum = std::function<void(std::vector<double>&)>;
+Tensor sync_batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, Tensor running_mean,
+                       Tensor running_var, double momentum, double eps, const ReplicaSum& replica_sum);
 // Inverted dropout: zero with probability p, scale kept values by 1/(1−p); identity when !training.
 Tensor dropout(const Tensor& x, double p, bool training, Generator& gen);
 

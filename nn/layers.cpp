@@ -83,6 +83,8 @@ Tensor BatchNorm2d::forward(const Tensor& x) {
     if (!num_batches_tracked.is_cpu()) num_batches_tracked.set_data_(cpu.to(num_batches_tracked.device()));
     else if (!cpu.same(num_batches_tracked)) num_batches_tracked.set_data_(cpu);
   }
+  if (is_training() && cross_replica_sum)
+    return sync_batch_norm(x, weight, bias, running_mean, running_var, momentum, eps, cross_replica_sum);
   return batch_norm(x, weight, bias, running_mean, running_var, is_training(), momentum, eps);
 }
 

@@ -47,6 +47,9 @@ class BatchNorm2d : public Module {
   Tensor forward(const Tensor& x) override;  // [N, C, H, W] or [N, C]
   double eps, momentum;
   Tensor weight, bias, running_mean, running_var, num_batches_tracked;  // [C] ×4, i64 []
+  // Set by a data-parallel run with --sync-bn (methods/train/distributed.h): training then normalizes with
+  // the whole batch's statistics, summed over the replicas by this (sync_batch_norm). Unset: this batch's.
+  ReplicaSum cross_replica_sum;
 };
 
 class ReLU : public Module {

@@ -6,7 +6,11 @@
 // Extra workload (not in torch_bench.py, run only when named): loader_fmnist, the data loader alone: epochs
 // of Fashion-MNIST train (data/ or --data-dir) in batches of 128 with random crop (pad 4) + flip +
 // normalize, synchronous, in images/s.
+// --distributed (run under mpirun -np N, tools/bench-distributed): the training workloads data-parallel,
+// each rank stepping on its share of the batch with the gradients averaged (methods/train/data_parallel.h);
+// rank 0 prints the global images/s and the all-reduce's median ms per step. Alone it is one rank.
 // Usage: bench [--only a,b] [--device cpu|cuda] [--threads N] [--steps N] [--memory-steps N] [--data-dir D]
+//        [--distributed [--sync-bn]]
 // The first line (a "# " comment, not JSON) names the CPU, the build target and the kernels in use;
 // EG_FAST_CONV=0 in the environment times the im2col fallback instead of the AVX2 convolutions.
 #include <omp.h>
@@ -26,6 +30,8 @@
 #include "losses/cross_entropy.h"
 #include "methods/data/loader.h"
 #include "methods/train/classify.h"
+#include "methods/train/data_parallel.h"
+#include "methods/train/distributed.h"
 #include "methods/train/datasets.h"
 #include "methods/train/validators.h"
 #include "nn/nn.h"
@@ -55,6 +61,7 @@ struct Config {
   int steps = 0;         // > 0 overrides each workload's number of timed steps
   int memory_steps = 0;  // > 0: memory mode
   std::string data_dir = "data";
+  bool distributed = false;
 };
 
 void gemm(int64_t n, int reps, const Config& cfg) {
@@ -105,10 +112,16 @@ void train_workload(const std::string& name, const Train& w, const Config& cfg) 
   model->to(cfg.device);
   nn::SGD opt(model->parameters(), {0.1, 0.9, 0, 5e-4});
   Tensor x = randn(w.shape, g).to(cfg.device), y = randint(0, 10, {w.shape[0]}, g).to(cfg.device);
+  // --distributed: this rank's share of the batch, and the gradient averaging over the ranks.
+  train::DataParallel dp(*model, opt);
+  auto [lo, hi] = train::dist::shard_range(w.shape[0]);
+  if (dp.active()) x = narrow(x, 0, lo, hi - lo).clone(), y = narrow(y, 0, lo, hi - lo).clone();
+  dp.broadcast_state();
   auto step = [&] {
     opt.zero_grad();
     Tensor loss = losses::cross_entropy(model->forward(x), y);
     loss.backward();
+    dp.average_gradients(hi - lo, w.shape[0]);
     opt.step();
   };
   if (cfg.memory_steps > 0) {
@@ -121,15 +134,22 @@ void train_workload(const std::string& name, const Train& w, const Config& cfg) 
     return;
   }
   const int warm = 2, steps = cfg.steps > 0 ? cfg.steps : w.steps;
-  std::vector<double> ts;
+  std::vector<double> ts, reduce;
   for (int i = 0; i < warm + steps; ++i) {
-    double t = now_s();
+    double t = now_s(), r = dp.reduce_seconds();
     step();
-    if (i >= warm) ts.push_back(now_s() - t);
+    if (i >= warm) ts.push_back(now_s() - t), reduce.push_back(dp.reduce_seconds() - r);
   }
   double ms = median(ts) * 1e3;
-  std::printf("{\"name\": \"%s\", \"ms_per_step\": %.2f, \"images_per_s\": %.1f}\n", name.c_str(), ms,
-              (double)w.shape[0] / ms * 1e3);
+  if (!train::dist::is_root()) return;
+  if (cfg.distributed)
+    std::printf("{\"name\": \"%s\", \"ranks\": %d, \"threads_per_rank\": %d, \"ms_per_step\": %.2f, "
+                "\"images_per_s\": %.1f, \"allreduce_ms_per_step\": %.2f}\n",
+                name.c_str(), train::dist::size(), omp_get_max_threads(), ms, (double)w.shape[0] / ms * 1e3,
+                median(reduce) * 1e3);
+  else
+    std::printf("{\"name\": \"%s\", \"ms_per_step\": %.2f, \"images_per_s\": %.1f}\n", name.c_str(), ms,
+                (double)w.shape[0] / ms * 1e3);
   std::fflush(stdout);
 }
 }  // namespace
@@ -148,12 +168,25 @@ int main(int argc, char** argv) {
                  "memory mode: train this many steps per training workload and print VmRSS every 50 steps")
       ->check(eg::train::positive());
   app.add_option("--data-dir", cfg.data_dir, "loader_fmnist: dataset root")->capture_default_str();
+  bool sync_bn = false;
+  app.add_flag("--distributed", cfg.distributed,
+               "under mpirun -np N: the training workloads data-parallel over the N ranks (global batch as given)");
+  app.add_flag("--sync-bn", sync_bn, "with --distributed: BatchNorm with the global batch's statistics")
+      ->needs("--distributed");
+  train::dist::Session mpi(argc, argv);
   CLI11_PARSE(app, argc, argv);
+  if (train::dist::size() > 1 && !cfg.distributed) {
+    std::fprintf(stderr, "bench: under mpirun every rank would time the same workloads alone: add --distributed\n");
+    return 2;
+  }
+  train::dist::set_sync_batchnorm(sync_bn);
   cpu::check_cpu_supports_build();
   omp_set_num_threads(threads);
   Eigen::setNbThreads(threads);
   // Not JSON (bench-compare reads only lines that start with '{'): which kernels make these numbers.
-  std::printf("# eigengrad bench: %s; %d threads\n", cpu::isa_summary().c_str(), threads);
+  if (train::dist::is_root())
+    std::printf("# eigengrad bench: %s; %d threads%s\n", cpu::isa_summary().c_str(), threads,
+                cfg.distributed ? (" per rank, " + std::to_string(train::dist::size()) + " rank(s)").c_str() : "");
   cfg.device = device == "cuda" ? Device::CUDA : Device::CPU;
   // Same names, shapes and step counts as torch_bench.py.
   const std::map<std::string, Train> trainings = {

@@ -19,6 +19,7 @@
 #include "methods/robust/constructed.h"
 #include "methods/robust/robust_eval.h"
 #include "methods/train/cli.h"
+#include "methods/train/distributed.h"
 #include "methods/train/plots.h"
 #include "methods/train/report.h"
 
@@ -288,6 +289,7 @@ int main(int argc, char** argv) {
       ->check(CLI::ExistingFile);
 
   return run_main(app, argc, argv, [&] {
+    dist::refuse_distributed("train_robust", "its stages write image sets and models that the next stage reads back");
     Device dev = apply_common_flags(common);
     ENGINE_CHECK(dev == Device::CPU, "train_robust runs on the CPU (--device cpu)");
     if (eval_only_flag) {

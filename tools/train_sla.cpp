@@ -21,6 +21,7 @@
 #include "methods/sla/objective.h"
 #include "methods/train/classify.h"
 #include "methods/train/cli.h"
+#include "methods/train/distributed.h"
 #include "methods/train/plots.h"
 #include "methods/train/report.h"
 
@@ -120,7 +121,7 @@ RunOutcome train_one(const SlaData& d, const Settings& s, sla::Method method, ui
   LoopResult r = run_training(net, opt, loader, hooks, lc);
   RunOutcome out{r.last_eval, r.wall_s, r.interrupted};
   if (r.interrupted) return out;
-  nn::save_weights(run_dir + "/model.safetensors", net, lc.metadata);
+  if (dist::is_root()) nn::save_weights(run_dir + "/model.safetensors", net, lc.metadata);
   plot_curves(run_dir + "/log.csv", {{"train_loss"}, {"train_acc", "val_acc"}}, run_dir + "/curves.png",
               lc.label + ": training curves (train_acc on the main head's rows)");
   return out;

@@ -57,6 +57,17 @@ void DataLoader::start_epoch(int64_t epoch, int64_t skip_batches) {
     offsets[(size_t)b] = pos;
     pos += (int64_t)idx.size();
   }
+  if (shard_count_ > 1)
+    for (int64_t b = 0; b < nb; ++b) {
+      auto& idx = batches[(size_t)b];
+      int64_t n = (int64_t)idx.size();
+      ENGINE_CHECK(n >= shard_count_, "DataLoader: batch ", b, " of epoch ", epoch, " holds ", n, " images, fewer than the ",
+                   shard_count_, " processes that share it (raise --batch-size or run fewer processes)");
+      int64_t base = n / shard_count_, extra = n % shard_count_;
+      int64_t lo = shard_rank_ * base + std::min<int64_t>(shard_rank_, extra), len = base + (shard_rank_ < extra);
+      idx = std::vector<int64_t>(idx.begin() + lo, idx.begin() + lo + len);
+      offsets[(size_t)b] += lo;
+    }
   batches_ = std::move(batches);
   offsets_ = std::move(offsets);
   epoch_ = epoch;
@@ -132,6 +143,12 @@ void DataLoader::worker_loop(int64_t first) {
     queue_.push_back(std::move(end));
   }
   not_empty_.notify_one();
+}
+
+void DataLoader::set_shard(int rank, int count) {
+  ENGINE_CHECK(count >= 1 && rank >= 0 && rank < count, "DataLoader::set_shard: rank ", rank, " of ", count);
+  shard_rank_ = rank;
+  shard_count_ = count;
 }
 
 Batch DataLoader::assemble(int64_t batch_index) const {

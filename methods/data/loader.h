@@ -54,6 +54,11 @@ class DataLoader {
   // epoch is over; start_epoch begins a new one.
   bool next(Batch& b);
   int64_t num_batches(int64_t epoch) const;
+  // Data-parallel training (methods/train/distributed.h): from the next start_epoch on, every batch is
+  // this rank's contiguous share of the sampler's batch (shard_range: the first B % count ranks get one
+  // image more), each image augmented as at its place in the whole epoch, so `count` ranks together see
+  // exactly the batches (and augmentations) that one process sees. Refuses batches smaller than count.
+  void set_shard(int rank, int count);
 
  private:
   struct Item {
@@ -69,6 +74,7 @@ class DataLoader {
   std::shared_ptr<Sampler> sampler_;
   std::shared_ptr<Transform> transform_;
   LoaderOptions opt_;
+  int shard_rank_ = 0, shard_count_ = 1;
 
   // The current epoch; written only by start_epoch while no worker runs, read by the worker.
   int64_t epoch_ = -1;

@@ -7,6 +7,7 @@
 #include "losses/cross_entropy.h"
 #include "losses/ldam.h"
 #include "methods/eval/classification.h"
+#include "methods/train/distributed.h"
 #include "methods/train/plots.h"
 #include "methods/train/run_dir.h"
 
@@ -53,16 +54,21 @@ void configure_run(train::ClassifyConfig& cfg, const RunKind& kind, const data::
 
 bool start_from_trunk(const std::string& trunk_dir, const std::string& run_dir) {
   fs::path ck = fs::path(run_dir) / "checkpoint.safetensors";
-  if (fs::exists(ck)) return false;
+  bool started = fs::exists(ck);
+  train::dist::barrier();  // under mpirun: every rank has looked before rank 0 copies
+  if (started) return false;
   fs::path src = fs::path(trunk_dir) / "checkpoint.safetensors";
   ENGINE_CHECK(fs::exists(src), "the ERM trunk has no checkpoint at ", src.string());
   fs::create_directories(run_dir);
-  fs::copy_file(fs::path(trunk_dir) / "log.csv", fs::path(run_dir) / "log.csv", fs::copy_options::overwrite_existing);
-  fs::copy_file(src, ck);
-  // Model selection continues over the trunk's epochs, as in one uninterrupted run.
-  if (fs::exists(fs::path(trunk_dir) / "best_eval.json"))
-    fs::copy_file(fs::path(trunk_dir) / "best_eval.json", fs::path(run_dir) / "best_eval.json",
-                  fs::copy_options::overwrite_existing);
+  if (train::dist::is_root()) {
+    fs::copy_file(fs::path(trunk_dir) / "log.csv", fs::path(run_dir) / "log.csv", fs::copy_options::overwrite_existing);
+    fs::copy_file(src, ck);
+    // Model selection continues over the trunk's epochs, as in one uninterrupted run.
+    if (fs::exists(fs::path(trunk_dir) / "best_eval.json"))
+      fs::copy_file(fs::path(trunk_dir) / "best_eval.json", fs::path(run_dir) / "best_eval.json",
+                    fs::copy_options::overwrite_existing);
+  }
+  train::dist::barrier();
   return true;
 }
 

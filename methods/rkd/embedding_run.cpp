@@ -12,6 +12,7 @@
 #include "methods/data/samplers.h"
 #include "methods/eval/retrieval.h"
 #include "methods/rkd/objective.h"
+#include "methods/train/distributed.h"
 #include "methods/train/run_dir.h"
 #include "nn/optim.h"
 
@@ -106,6 +107,8 @@ train::Metrics retrieval_metrics(const std::vector<float>& unseen, const data::I
 }
 
 EmbeddingRunResult train_embedding(const RetrievalData& data, const EmbeddingRunConfig& cfg) {
+  train::dist::refuse_distributed("train_rkd's retrieval runs",
+                                  "their metric losses couple every pair of the batch, which a sharded batch splits");
   const bool distill = is_distill_loss(cfg.loss);
   ENGINE_CHECK(distill || cfg.loss == "triplet", "rkd: unknown loss '", cfg.loss, "' (triplet, rkd_d, rkd_a, rkd_da)");
   ENGINE_CHECK(!distill || cfg.teacher, "rkd: run '", cfg.run, "' distils (", cfg.loss, ") but has no teacher");

@@ -6,6 +6,7 @@
 
 #include "methods/rpl/backbones.h"
 #include "methods/train/classify.h"
+#include "methods/train/distributed.h"
 #include "methods/train/loop.h"
 #include "methods/train/plots.h"
 
@@ -149,7 +150,7 @@ OpenSetRunResult train_open_set(const OpenSetData& data, const OpenSetTrainConfi
   out.metrics = r.last_eval;
   if (out.metrics.count(acc_key)) out.metrics["test_acc"] = out.metrics[acc_key];
   out.eval = last;
-  nn::save_weights(cfg.run_dir + "/model.safetensors", net, lc.metadata);
+  if (train::dist::is_root()) nn::save_weights(cfg.run_dir + "/model.safetensors", net, lc.metadata);
   if (cfg.figures && !last.known_scores.empty()) {
     const std::string& split = d.eval_split;
     train::plot_curves(cfg.run_dir + "/log.csv", {{"train_loss"}, {"train_acc", acc_key}}, cfg.run_dir + "/curves.png",

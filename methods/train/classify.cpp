@@ -6,6 +6,7 @@
 
 #include "losses/cross_entropy.h"
 #include "methods/eval/classification.h"
+#include "methods/train/distributed.h"
 #include "methods/train/plots.h"
 
 namespace eg::train {
@@ -150,7 +151,10 @@ ClassifyResult train_classifier(const DatasetBundle& d, const ClassifyConfig& cf
     out.per_class = best.best().per_class;
     out.confusion = best.best().confusion;
   }
-  if (!cfg.eval_only) nn::save_weights(cfg.run_dir + "/model.safetensors", *model, model_file_metadata(info));
+  if (!cfg.eval_only) {
+    if (dist::is_root()) nn::save_weights(cfg.run_dir + "/model.safetensors", *model, model_file_metadata(info));
+    dist::barrier();  // a later stage (M2m's generator, RKD's teacher) may read it on any rank
+  }
   if (cfg.figures) {
     // With --val-per-class the test_* numbers are validation numbers: the titles say which split.
     const std::string& split = d.eval_split;

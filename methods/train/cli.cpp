@@ -1,15 +1,20 @@
 // cli.cpp — shared trainer flags (see cli.h).
 #include "methods/train/cli.h"
 
+#include <fcntl.h>
 #include <omp.h>
+#include <unistd.h>
 
 #include "core/eigen.h"
+#include <algorithm>
 #include <cstdio>
+#include <memory>
 
 #include "core/check.h"
 #include "core/cpu/isa.h"
 #include "core/storage.h"
 #include "methods/data/image_set_file.h"
+#include "methods/train/distributed.h"
 #include "methods/train/interrupt.h"
 
 namespace eg::train {
@@ -38,6 +43,9 @@ void add_common_flags(CLI::App& app, CommonFlags& f, const std::string& default_
                  "train on this safetensors image set (x [N, C, H, W] pixels in [0, 1] or uint8, y [N]) instead of "
                  "the dataset's train split; evaluation stays on the dataset's test split")
       ->check(CLI::ExistingFile);
+  app.add_flag("--sync-bn", f.sync_bn,
+               "under mpirun: BatchNorm normalizes with the statistics of the whole global batch (all ranks), not "
+               "of each rank's share (the default, as PyTorch's DDP)");
   // Hidden test hooks: simulate a crash (SIGKILL) or a Ctrl-C after N optimizer steps.
   app.add_option("--debug-kill-after-steps", f.debug_kill_after_steps)->group("");
   app.add_option("--debug-interrupt-after-steps", f.debug_interrupt_after_steps)->group("");
@@ -45,10 +53,14 @@ void add_common_flags(CLI::App& app, CommonFlags& f, const std::string& default_
 
 Device apply_common_flags(const CommonFlags& f) {
   cpu::check_cpu_supports_build();
-  if (f.threads > 0) {
-    omp_set_num_threads(f.threads);
-    Eigen::setNbThreads(f.threads);
+  int threads = f.threads;
+  // N ranks on one machine each taking all its cores would oversubscribe it N times.
+  if (threads == 0 && dist::size() > 1) threads = std::max(1, omp_get_num_procs() / dist::local_size());
+  if (threads > 0) {
+    omp_set_num_threads(threads);
+    Eigen::setNbThreads(threads);
   }
+  dist::set_sync_batchnorm(f.sync_bn);
   if (f.device == "cuda") {
     ENGINE_CHECK(cuda_available(), "--device cuda: ", cuda_compiled() ? "no CUDA device is present" : "this build has no CUDA");
     return Device::CUDA;
@@ -92,6 +104,35 @@ void refuse_with_quick(const CLI::App& app, const CommonFlags& f, const std::vec
 std::string eval_split_name(const CommonFlags& f) { return f.val_per_class > 0 ? "val" : "test"; }
 
 int run_main(CLI::App& app, int argc, char** argv, const std::function<int()>& body) {
+  std::unique_ptr<dist::Session> mpi;
+  try {
+    mpi = std::make_unique<dist::Session>(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s: error: %s\n", app.get_name().c_str(), e.what());
+    return 1;
+  }
+  // Ranks > 0 run the same code on the same data: their output would repeat rank 0's N times. Their
+  // errors go to the saved stderr.
+  FILE* err = stderr;
+  if (dist::rank() > 0) {
+    int saved = ::dup(STDERR_FILENO), null = ::open("/dev/null", O_WRONLY);
+    if (saved >= 0 && null >= 0) {
+      err = ::fdopen(saved, "w");
+      ::dup2(null, STDOUT_FILENO);
+      ::dup2(null, STDERR_FILENO);
+      ::close(null);
+    }
+  }
+  auto fail = [&](const char* what) {
+    if (dist::size() > 1) {
+      std::fprintf(err, "%s: error on rank %d of %d: %s (stopping all ranks)\n", app.get_name().c_str(), dist::rank(),
+                   dist::size(), what);
+      std::fflush(err);
+      dist::abort_all(1);
+    }
+    std::fprintf(err, "%s: error: %s\n", app.get_name().c_str(), what);
+    return 1;
+  };
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -101,8 +142,7 @@ int run_main(CLI::App& app, int argc, char** argv, const std::function<int()>& b
   try {
     return body();
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "%s: error: %s\n", app.get_name().c_str(), e.what());
-    return 1;
+    return fail(e.what());
   }
 }
 

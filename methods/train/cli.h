@@ -26,11 +26,13 @@ struct CommonFlags {
   bool plain = false;  // no progress bar even on a terminal
   int64_t val_per_class = 0;  // > 0: evaluate on this many held-out train images per class instead of test
   std::string train_set;      // a safetensors image set (data::load_image_set) that replaces the train split
+  bool sync_bn = false;       // under mpirun: BatchNorm statistics of the global batch (distributed.h)
   int64_t debug_kill_after_steps = 0, debug_interrupt_after_steps = 0;  // resume tests (hidden flags)
 };
 
 void add_common_flags(CLI::App& app, CommonFlags& f, const std::string& default_out);
-// Applies --threads and resolves --device (a clear error when cuda is asked for but absent).
+// Applies --threads (0 under mpirun: this machine's cores shared among its ranks) and --sync-bn, and
+// resolves --device (a clear error when cuda is asked for but absent).
 Device apply_common_flags(const CommonFlags& f);
 // The dataset a trainer trains on: load_dataset, then --val-per-class's hold-out when it is set (the
 // same fixed split for every trainer and seed, so settings are compared on the same images). With
@@ -45,7 +47,9 @@ void refuse_unless(const CLI::App& app, const std::string& flag, bool applies, c
 // --quick fixes some settings; giving one of those flags too is refused rather than silently overridden.
 void refuse_with_quick(const CLI::App& app, const CommonFlags& f, const std::vector<std::string>& fixed_flags,
                        const std::string& preset);
-// Parses, then runs body; eg::Error / std::exception -> "<prog>: error: ..." and exit code 1.
+// Parses, then runs body; eg::Error / std::exception -> "<prog>: error: ..." and exit code 1. Under mpirun
+// (distributed.h) it also starts MPI, keeps ranks > 0 quiet (their errors still print, naming the rank),
+// and a failure on any rank stops all of them (MPI_Abort) instead of leaving them waiting for it.
 int run_main(CLI::App& app, int argc, char** argv, const std::function<int()>& body);
 
 }  // namespace eg::train

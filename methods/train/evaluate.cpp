@@ -2,14 +2,39 @@
 #include "methods/train/evaluate.h"
 
 #include "methods/eval/classification.h"
+#include "methods/train/distributed.h"
 
 namespace eg::train {
+
+namespace {
+
+// Images [begin, end) in order, B at a time: one rank's share of a sharded evaluation.
+class RangeSampler : public data::Sampler {
+ public:
+  RangeSampler(int64_t begin, int64_t end, int64_t batch_size) : begin_(begin), end_(end), batch_size_(batch_size) {}
+  std::vector<std::vector<int64_t>> batches(int64_t) const override {
+    std::vector<std::vector<int64_t>> out;
+    for (int64_t i = begin_; i < end_; i += batch_size_) {
+      out.emplace_back();
+      for (int64_t j = i; j < std::min(end_, i + batch_size_); ++j) out.back().push_back(j);
+    }
+    return out;
+  }
+  std::string name() const override { return "range"; }
+
+ private:
+  int64_t begin_, end_, batch_size_;
+};
+
+}  // namespace
 
 Predictions predict(const data::ImageDataset& ds, const std::function<Tensor(const Tensor&)>& fn,
                     std::shared_ptr<data::Transform> transform, int64_t batch_size, Device device) {
   Predictions p;
   p.n = ds.n;
-  auto sampler = std::make_shared<data::SequentialSampler>(ds.n, batch_size, false);
+  // Under mpirun each rank predicts its contiguous share; the shares are gathered in order below.
+  auto [begin, end] = dist::shard_range(ds.n);
+  auto sampler = std::make_shared<RangeSampler>(begin, end, batch_size);
   data::LoaderOptions lo;
   lo.prefetch = 0;
   data::DataLoader loader(ds, sampler, transform, lo);
@@ -25,6 +50,13 @@ Predictions predict(const data::ImageDataset& ds, const std::function<Tensor(con
     p.logits.insert(p.logits.end(), v.begin(), v.end());
     auto y = b.y.to_vector<int64_t>();
     p.labels.insert(p.labels.end(), y.begin(), y.end());
+  }
+  if (dist::size() > 1) {
+    std::vector<double> k = {(double)p.k};
+    dist::all_reduce_max(k.data(), 1);  // a rank with no images has not seen K
+    p.k = (int64_t)k[0];
+    p.logits = dist::all_gather(p.logits);
+    p.labels = dist::all_gather(p.labels);
   }
   return p;
 }

@@ -19,7 +19,8 @@ struct Predictions {
 };
 
 // Runs fn (model forward in eval mode, no grad) over ds in order, batch by batch; fn maps [B, C, H, W] to
-// [B, K]. `transform` is the test-time transform (normalization), may be null.
+// [B, K]. `transform` is the test-time transform (normalization), may be null. Under mpirun every rank
+// predicts its contiguous share of ds and every rank gets all of them, in order (distributed.h).
 Predictions predict(const data::ImageDataset& ds, const std::function<Tensor(const Tensor&)>& fn,
                     std::shared_ptr<data::Transform> transform, int64_t batch_size, Device device);
 

@@ -6,11 +6,14 @@
 #include <csignal>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <vector>
 
+#include "methods/train/data_parallel.h"
+#include "methods/train/distributed.h"
 #include "methods/train/interrupt.h"
 #include "methods/train/progress.h"
 #include "methods/train/run_dir.h"
@@ -63,8 +66,22 @@ LoopResult run_training(nn::Module& model, nn::Optimizer& opt, data::DataLoader&
   std::string ckpt = cfg.run_dir + "/checkpoint.safetensors", log_path = cfg.run_dir + "/log.csv";
   int64_t start_epoch = 0, skip = 0, step = 0;
   double carried_loss = 0, carried_correct = 0, carried_seen = 0, carried_wall = 0;
-  if (cfg.resume && fs::exists(ckpt)) {
+  const bool root = dist::is_root();
+  DataParallel dp(model, opt);
+  if (dp.active()) loader.set_shard(dist::rank(), dist::size());
+  bool resuming = cfg.resume && fs::exists(ckpt);
+  if (dp.active() && cfg.resume) {
+    std::vector<double> seen_by = {resuming ? 1.0 : 0.0};
+    dp.sum(seen_by);
+    ENGINE_CHECK(seen_by[0] == 0 || seen_by[0] == dist::size(), "--resume: ", ckpt, " is readable on ", seen_by[0], " of ",
+                 dist::size(), " processes (rank ", dist::rank(), (resuming ? " has it" : " has not"),
+                 "): put --out on a folder every machine shares");
+  }
+  if (resuming) {
     auto meta = nn::load_checkpoint(ckpt, model, opt, cfg.generators);
+    int64_t ranks = meta.count("world_size") ? std::stoll(meta.at("world_size")) : 1;
+    ENGINE_CHECK(ranks == dist::size(), "--resume: ", ckpt, " was written by a run of ", ranks,
+                 " process(es); continue it with the same number (mpirun -np ", ranks, ")");
     start_epoch = meta_int(meta, "epoch");
     skip = meta_int(meta, "batch");
     step = meta_int(meta, "step");
@@ -83,8 +100,9 @@ LoopResult run_training(nn::Module& model, nn::Optimizer& opt, data::DataLoader&
   } else if (cfg.resume) {
     std::fprintf(stderr, "--resume: no checkpoint at %s, starting fresh\n", ckpt.c_str());
   }
+  dp.broadcast_state();  // every rank starts from rank 0's weights
   bool appending = cfg.resume && start_epoch + skip > 0;
-  if (appending) truncate_log(log_path, start_epoch);
+  if (appending && root) truncate_log(log_path, start_epoch);
   std::vector<std::string> columns = {"epoch", "lr", "train_loss", "train_acc", "time_s"};
   columns.insert(columns.end(), cfg.eval_columns.begin(), cfg.eval_columns.end());
   std::unique_ptr<CsvLog> log;
@@ -92,12 +110,13 @@ LoopResult run_training(nn::Module& model, nn::Optimizer& opt, data::DataLoader&
   auto wall = [&] { return carried_wall + seconds_since(t0); };
 
   auto save = [&](int64_t epoch, int64_t batch, double pl, double pc, double ps) {
-    if (!cfg.checkpoints) return;
+    if (!cfg.checkpoints || !root) return;
     nn::TrainingCheckpoint ck;
     ck.metadata = cfg.metadata;
     ck.metadata["epoch"] = std::to_string(epoch);
     ck.metadata["batch"] = std::to_string(batch);
     ck.metadata["step"] = std::to_string(step);
+    ck.metadata["world_size"] = std::to_string(dist::size());
     // 17 significant digits: the sums come back bit for bit on --resume (std::to_string keeps 6 decimals,
     // which moved an interrupted epoch's mean loss in the 8th digit).
     ck.metadata["partial_loss"] = exact_decimal(pl);
@@ -110,6 +129,9 @@ LoopResult run_training(nn::Module& model, nn::Optimizer& opt, data::DataLoader&
 
   LoopResult res;
   int64_t steps_here = 0;
+  // Test hook (tests/test_distributed.cpp): this rank fails at its first step, as a bad file or a bug on
+  // one machine would, while the others wait for it in a collective.
+  const char* fail_rank = std::getenv("EG_DEBUG_FAIL_RANK");
   for (int64_t epoch = start_epoch; epoch < cfg.epochs; ++epoch) {
     model.train();
     if (hooks.on_epoch_start) hooks.on_epoch_start(epoch);
@@ -128,29 +150,42 @@ LoopResult run_training(nn::Module& model, nn::Optimizer& opt, data::DataLoader&
       batch.x = batch.x.to(cfg.device);
       batch.y = batch.y.to(cfg.device);
       opt.zero_grad();
+      ENGINE_CHECK(!fail_rank || std::atoi(fail_rank) != dist::rank(), "EG_DEBUG_FAIL_RANK: a simulated failure on rank ",
+                   dist::rank());
       StepOut out = hooks.step(batch);
-      double loss = out.loss.item();
-      ENGINE_CHECK(std::isfinite(loss), "non-finite loss ", loss, " at epoch ", epoch + 1, ", batch ", b + 1, " (step ",
-                   step + 1, "): try a lower --lr");
-      out.loss.backward();
-      opt.step();
-      ++step;
       int64_t bs = batch.y.numel();
-      loss_sum += loss * (double)bs;
-      seen += (double)bs;
-      images += bs;
+      // This rank's loss · images, images and correct predictions; under mpirun summed over the ranks.
+      std::vector<double> sums = {out.loss.item() * (double)bs, (double)bs, 0};
       if (out.logits.defined()) {
         NoGradGuard ng;
         Tensor y = out.labels.defined() ? out.labels : batch.y;
         Tensor pred = argmax(out.logits, 1);
         auto p = pred.to_vector<int64_t>(), t = y.to_vector<int64_t>();
-        for (size_t i = 0; i < p.size(); ++i) correct += p[i] == t[i];
+        for (size_t i = 0; i < p.size(); ++i) sums[2] += p[i] == t[i];
       }
+      if (dp.active()) dp.sum(sums);
+      double loss = dp.active() ? sums[0] / sums[1] : out.loss.item();
+      ENGINE_CHECK(std::isfinite(loss), "non-finite loss ", loss, " at epoch ", epoch + 1, ", batch ", b + 1, " (step ",
+                   step + 1, "): try a lower --lr");
+      out.loss.backward();
+      dp.average_gradients(bs, (int64_t)sums[1]);
+      opt.step();
+      ++step;
+      loss_sum += sums[0];
+      seen += sums[1];
+      images += (int64_t)sums[1];  // the global batch: the bar shows the rate of all ranks together
+      correct += sums[2];
       bar.update(b + 1, loss_sum / seen, images);
       ++steps_here;
       if (cfg.debug_kill_after_steps && steps_here == cfg.debug_kill_after_steps) std::raise(SIGKILL);
       if (cfg.debug_interrupt_after_steps && steps_here == cfg.debug_interrupt_after_steps) std::raise(SIGINT);
-      if (interrupted()) {
+      bool stop = interrupted();
+      if (dp.active()) {  // a Ctrl-C that reached some ranks stops all of them after the same step
+        std::vector<double> any = {stop ? 1.0 : 0.0};
+        dp.sum(any);
+        stop = any[0] > 0;
+      }
+      if (stop) {
         bar.finish();
         save(epoch, b + 1, loss_sum, correct, seen);
         std::fprintf(stderr, "interrupted at epoch %ld batch %ld: checkpoint saved to %s (continue with --resume)\n",
@@ -161,6 +196,7 @@ LoopResult run_training(nn::Module& model, nn::Optimizer& opt, data::DataLoader&
       }
     }
     bar.finish();
+    dp.broadcast_state();  // rank 0's BatchNorm running statistics (and weights, bit for bit) on every rank
     Metrics row{{"epoch", (double)epoch + 1}, {"lr", opt.groups().empty() ? 0 : opt.groups()[0].lr},
                 {"train_loss", seen ? loss_sum / seen : NAN}, {"time_s", bar.elapsed_s()}};
     if (correct > 0) row["train_acc"] = correct / seen;  // empty when the step hook gives no logits
@@ -175,8 +211,8 @@ LoopResult run_training(nn::Module& model, nn::Optimizer& opt, data::DataLoader&
       }
       res.last_eval = m;
     }
-    if (!log) log = std::make_unique<CsvLog>(log_path, columns, appending && fs::exists(log_path));
-    log->row(row);
+    if (!log && root) log = std::make_unique<CsvLog>(log_path, columns, appending && fs::exists(log_path));
+    if (log) log->row(row);
     std::ostringstream line;
     line.precision(4);
     line << cfg.label << " epoch " << epoch + 1 << "/" << cfg.epochs;

@@ -4,6 +4,9 @@
 // log.csv row, one plain line when not on a terminal, and an atomic checkpoint (model + optimizer +
 // generators + epoch/step) that --resume continues from with the same numbers as an uninterrupted run.
 // Ctrl-C finishes the step, saves a mid-epoch checkpoint (with the batch position) and returns.
+// Under `mpirun -np N` the loop trains one model data-parallel (data_parallel.h): each rank steps on its
+// share of every global batch with the gradients averaged over the ranks; the logged loss, accuracy and
+// images/s are the global batch's; rank 0 alone writes log.csv and checkpoints (resumed with the same N).
 #pragma once
 #include <functional>
 #include <map>

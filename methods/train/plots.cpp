@@ -9,6 +9,8 @@
 #define STB_IMAGE_WRITE_STATIC
 #include <stb_image_write.h>
 
+#include "methods/train/distributed.h"
+
 namespace eg::train {
 
 bool gnuplot_available() {
@@ -28,6 +30,7 @@ static std::string quote(const std::string& s, bool label = true) {
 
 // Runs a gnuplot script; returns false (after one warning) when gnuplot is absent or fails.
 static bool run_gnuplot(const std::string& script, const std::string& png) {
+  if (!dist::is_root()) return true;  // under mpirun rank 0 draws
   if (!gnuplot_available()) {
     static bool warned = false;
     if (!warned) std::fprintf(stderr, "warning: gnuplot not found; figures are skipped (apt-get install gnuplot-nox)\n");
@@ -123,6 +126,7 @@ bool plot_scatter(const std::vector<std::vector<double>>& xs, const std::vector<
 }
 
 void save_image_grid(const Tensor& x_in, const std::string& png, int64_t nrow) {
+  if (!dist::is_root()) return;
   Tensor x = x_in.to(Device::CPU).to(DType::F32);
   ENGINE_CHECK(x.dim() == 4 && (x.size(1) == 1 || x.size(1) == 3), "save_image_grid: expected [N, 1|3, H, W], got ",
                shape_str(x.shape()));

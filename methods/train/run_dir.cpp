@@ -11,12 +11,14 @@
 
 #include "core/check.h"
 #include "core/cpu/isa.h"
+#include "methods/train/distributed.h"
 
 namespace eg::train {
 
 namespace fs = std::filesystem;
 
 void write_file_atomic(const std::string& path, const std::string& text) {
+  if (!dist::is_root()) return;
   std::string tmp = path + ".tmp." + std::to_string(::getpid());
   {
     std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
@@ -41,6 +43,7 @@ static std::string join(const std::vector<std::string>& v) {
 
 CsvLog::CsvLog(const std::string& path, std::vector<std::string> columns, bool append)
     : path_(path), columns_(std::move(columns)) {
+  if (!dist::is_root()) return;
   std::string header = join(columns_);
   if (append && fs::exists(path)) {
     std::ifstream in(path);
@@ -55,6 +58,7 @@ CsvLog::CsvLog(const std::string& path, std::vector<std::string> columns, bool a
 }
 
 void CsvLog::row(const std::map<std::string, double>& values) {
+  if (!dist::is_root()) return;
   std::ostringstream os;
   os.precision(8);
   for (size_t i = 0; i < columns_.size(); ++i) {

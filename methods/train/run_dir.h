@@ -1,7 +1,8 @@
 // run_dir.h — the output folder of a training run (--out DIR), one schema for every trainer:
 // config.json (the flags, and under "build" the CPU and kernels in use), log.csv (one row per epoch; a multi-run command writes <run>/log.csv per run),
 // metrics.json ({"runs": [{"run", "seed", "params", "metrics", "wall_s", "eval_split"}, ...]}), checkpoints, figures.
-// Files are written atomically (temp + rename) so an interrupted run never leaves a torn file.
+// Files are written atomically (temp + rename) so an interrupted run never leaves a torn file. Under mpirun
+// only rank 0 writes (distributed.h): on the other ranks these writers do nothing.
 #pragma once
 #include <map>
 #include <nlohmann/json.hpp>

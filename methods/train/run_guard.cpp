@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "core/check.h"
+#include "methods/train/distributed.h"
 #include "methods/train/run_config.h"
 
 namespace eg::train {
@@ -89,8 +90,14 @@ void check_run_dir(const std::string& dir, const Json& config, bool resume, bool
 RunDir open_run_dir(const std::string& dir, const Json& config, bool resume, bool force,
                     const std::vector<std::string>& inputs) {
   check_run_dir(dir, config, resume, force, inputs);
-  auto files = existing_run_files(dir);
-  if (force && !files.empty()) delete_run_files(dir, files);
+  // Under mpirun rank 0 alone changes the folder, once every rank has checked it as it was, and every rank
+  // reads what is left (metrics.json: the runs a resumed command skips) only after that.
+  dist::barrier();
+  if (dist::is_root()) {
+    auto files = existing_run_files(dir);
+    if (force && !files.empty()) delete_run_files(dir, files);
+  }
+  dist::barrier();
   RunDir run(dir);
   run.write_config(config);
   return run;
