@@ -4,6 +4,7 @@
 // index errors of the CUDA kernels here; tests/test_cuda.cpp runs the kernels themselves on a device.
 #include <vector>
 
+#include "core/cuda/bodies_elementwise.h"
 #include "core/cuda/geometry.h"
 #include "core/cuda/gemm_plan.h"
 #include "tests/test_util.h"
@@ -352,5 +353,38 @@ TEST_CASE("cuda_host: pooling bodies match the CPU (max, avg with padding, adapt
     Tensor dy = rn(ref.shape(), 52), dx = zeros(x.shape(), {DType::F64});
     grid(dx.numel(), [&](int64_t i) { ptr<double>(dx)[i] = adaptive_avg_input_grad(ptr<double>(dy), g, i); });
     CHECK_CLOSE(dx, kernels::adaptive_avg_pool2d_backward(dy, x.shape()), 1e-12, 1e-12);
+  }
+}
+
+TEST_CASE("cuda_host: elementwise bodies match the CPU unary and binary ops (broadcasting both ways)") {
+  using kernels::BinaryOp;
+  using kernels::UnaryOp;
+  Tensor mixed = rn({3, 7, 5}, 60), pos = add(kernels::unary(UnaryOp::Abs, mixed), 0.1);
+  for (int u = 0; u <= (int)UnaryOp::LeakyReluGrad; ++u) {
+    const auto op = (UnaryOp)u;
+    const bool needs_pos = op == UnaryOp::Log || op == UnaryOp::Sqrt || op == UnaryOp::Rsqrt ||
+                           op == UnaryOp::Log1p || op == UnaryOp::PowScalar || op == UnaryOp::Reciprocal;
+    const Tensor& x = needs_pos ? pos : mixed;
+    const double a = op == UnaryOp::PowScalar ? 1.7 : -0.3, b = 0.4;
+    Tensor ref = kernels::unary(op, x, a, b), got = zeros(x.shape(), {DType::F64});
+    grid(x.numel(), [&](int64_t i) { ptr<double>(got)[i] = apply_unary(op, ptr<double>(x)[i], a, b); });
+    const std::string rep = test::compare(got, ref, 1e-14, 1e-14);
+    CHECK_MESSAGE(rep.empty(), "unary op ", u, ": ", rep);
+  }
+  Tensor p = rn({4, 1, 5}, 61), q = rn({3, 1}, 62);
+  auto positive = [](const Tensor& t) { return add(kernels::unary(UnaryOp::Abs, t), 0.1); };
+  for (int k = 0; k <= (int)BinaryOp::TanhBackward; ++k) {
+    const auto op = (BinaryOp)k;
+    const Tensor a = op == BinaryOp::Pow ? positive(p) : p, c = op == BinaryOp::Pow ? positive(q) : q;
+    for (bool swap : {false, true}) {
+      const Tensor &l = swap ? c : a, &r = swap ? a : c;
+      Tensor ref = kernels::binary(op, l, r), got = zeros(ref.shape(), {DType::F64});
+      const Strided gl = broadcast_strided(ref.shape(), l.shape()), gr = broadcast_strided(ref.shape(), r.shape());
+      grid(got.numel(), [&](int64_t i) {
+        ptr<double>(got)[i] = apply_binary(op, ptr<double>(l)[strided_offset(gl, i)], ptr<double>(r)[strided_offset(gr, i)]);
+      });
+      const std::string rep = test::compare(got, ref, 1e-14, 1e-14);
+      CHECK_MESSAGE(rep.empty(), "binary op ", k, " swapped ", swap, ": ", rep);
+    }
   }
 }
