@@ -14,17 +14,26 @@ namespace eg::kernels {
 namespace {
 bool on_cuda(const Tensor& t) { return t.device() == Device::CUDA; }
 
+#ifndef ENGINE_HAS_CUDA
 [[noreturn]] void no_cuda_kernel(const char* op) {
-#ifdef ENGINE_HAS_CUDA
-  ENGINE_FAIL(op, ": no CUDA kernel for this op yet; move the tensor to cpu first");
-#else
   ENGINE_FAIL(op, ": tensor is on cuda but this eigengrad was built without CUDA");
+}
 #endif
+
+// Index tensors are small and often built on the host (labels, sampled pairs): they follow the data's
+// device instead of being refused.
+Tensor index_on(const Tensor& index, const Tensor& data) {
+  return index.device() == data.device() ? index : index.to(data.device());
 }
 
-void check_cpu_only(const char* op, const Tensor& t) {
-  if (on_cuda(t)) no_cuda_kernel(op);
-}
+// On a CUDA tensor: the CUDA kernel's result (CALL, a call into eg::cuda), or the no-CUDA-build error.
+#ifdef ENGINE_HAS_CUDA
+#define EG_ON_CUDA(t, op, CALL) \
+  if (on_cuda(t)) return CALL
+#else
+#define EG_ON_CUDA(t, op, CALL) \
+  if (on_cuda(t)) no_cuda_kernel(op)
+#endif
 
 void check_index(const char* op, const Tensor& index, int64_t limit) {
   ENGINE_CHECK(index.dtype() == DType::I64, op, ": index must be i64, got ", dtype_name(index.dtype()), " ",
@@ -69,8 +78,8 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
   check_same_dtype("where", a, b);
   check_same_device("where", a, b);
   check_same_device("where", cond, a);
-  check_cpu_only("where", a);
   Shape out = broadcast_shapes("where", broadcast_shapes("where", cond.shape(), a.shape()), b.shape());
+  EG_ON_CUDA(a, "where", cuda::where(cond, a, b, out));
   return cpu::where(cond, a, b, out);
 }
 
@@ -108,21 +117,21 @@ void copy_(Tensor& dst, const Tensor& src) {
 }
 
 Tensor reduce_dim(ReduceOp op, const Tensor& x, int64_t dim, bool keepdim) {
-  check_cpu_only("reduce", x);
   dim = wrap_dim("reduce", dim, x.dim(), /*scalar_ok=*/true);
   // Sum and prod of nothing are 0 and 1; max and min of nothing are undefined (PyTorch raises too).
   if (op == ReduceOp::Max || op == ReduceOp::Min)
     ENGINE_CHECK(x.dim() == 0 || x.shape()[(size_t)dim] > 0, op == ReduceOp::Max ? "max" : "min",
                  ": cannot reduce over the empty dim ", dim, " (shape ", shape_str(x.shape()), ")");
+  EG_ON_CUDA(x, "reduce", cuda::reduce_dim(op, x, dim, keepdim));
   return cpu::reduce_dim(op, x, dim, keepdim);
 }
 
 Tensor arg_reduce_dim(ReduceOp op, const Tensor& x, int64_t dim, bool keepdim) {
   const char* name = op == ReduceOp::Max ? "argmax" : "argmin";
-  check_cpu_only(name, x);
   dim = wrap_dim(name, dim, x.dim(), /*scalar_ok=*/true);
   ENGINE_CHECK(x.dim() == 0 || x.shape()[(size_t)dim] > 0, name, ": cannot reduce over the empty dim ", dim,
                " (shape ", shape_str(x.shape()), ")");
+  EG_ON_CUDA(x, name, cuda::arg_reduce_dim(op, x, dim, keepdim));
   return cpu::arg_reduce_dim(op, x, dim, keepdim);
 }
 
@@ -142,14 +151,13 @@ Tensor expand(const Tensor& x, const Shape& shape) {
   if (x.shape() == shape) return x;
   ENGINE_CHECK(broadcast_shapes("expand", x.shape(), shape) == shape, "expand: cannot broadcast ",
                shape_str(x.shape()), " to ", shape_str(shape));
-  check_cpu_only("expand", x);
+  EG_ON_CUDA(x, "expand", cuda::expand(x, shape));
   return cpu::expand(x, shape);
 }
 
 Tensor matmul(const Tensor& a, const Tensor& b, bool ta, bool tb) {
   check_same_dtype("matmul", a, b);
   check_same_device("matmul", a, b);
-  check_cpu_only("matmul", a);
   ENGINE_CHECK(a.dim() >= 2 && b.dim() >= 2, "matmul: expected tensors with >= 2 dims, got ", shape_str(a.shape()),
                " and ", shape_str(b.shape()));
   const Shape &sa = a.shape(), &sb = b.shape();
@@ -167,6 +175,7 @@ Tensor matmul(const Tensor& a, const Tensor& b, bool ta, bool tb) {
   Shape out = batch;
   out.push_back(M);
   out.push_back(N);
+  EG_ON_CUDA(a, "matmul", cuda::matmul(a, b, ta, tb, out));
   return cpu::matmul(a, b, ta, tb, out);
 }
 
@@ -178,7 +187,7 @@ Tensor permute(const Tensor& x, const std::vector<int64_t>& perm_in) {
     p = wrap_dim("permute", p, x.dim());
     ENGINE_CHECK(!seen[(size_t)p]++, "permute: dim ", p, " repeated");
   }
-  check_cpu_only("permute", x);
+  EG_ON_CUDA(x, "permute", cuda::permute(x, perm));
   return cpu::permute(x, perm);
 }
 
@@ -188,13 +197,14 @@ Tensor narrow(const Tensor& x, int64_t dim, int64_t start, int64_t length, int64
   ENGINE_CHECK(step >= 1 && start >= 0 && length >= 0 && (length == 0 || start + (length - 1) * step < n),
                "narrow: slice start ", start, " length ", length, " step ", step, " out of range for dim ", dim,
                " of shape ", shape_str(x.shape()));
-  check_cpu_only("narrow", x);
+  EG_ON_CUDA(x, "narrow", cuda::narrow(x, dim, start, length, step));
   return cpu::narrow(x, dim, start, length, step);
 }
 
 void narrow_scatter_(Tensor& dst, const Tensor& src, int64_t dim, int64_t start, int64_t step) {
   dim = wrap_dim("narrow_scatter_", dim, dst.dim());
   check_same_dtype("narrow_scatter_", dst, src);
+  check_same_device("narrow_scatter_", dst, src);
   ENGINE_CHECK(src.dim() == dst.dim(), "narrow_scatter_: rank mismatch ", shape_str(src.shape()), " into ",
                shape_str(dst.shape()));
   int64_t len = src.shape()[(size_t)dim];
@@ -202,7 +212,7 @@ void narrow_scatter_(Tensor& dst, const Tensor& src, int64_t dim, int64_t start,
     ENGINE_CHECK(i == dim || src.shape()[(size_t)i] == dst.shape()[(size_t)i], "narrow_scatter_: shape ",
                  shape_str(src.shape()), " does not fit into ", shape_str(dst.shape()), " along dim ", dim);
   ENGINE_CHECK(len == 0 || start + (len - 1) * step < dst.shape()[(size_t)dim], "narrow_scatter_: slice out of range");
-  check_cpu_only("narrow_scatter_", dst);
+  EG_ON_CUDA(dst, "narrow_scatter_", cuda::narrow_scatter_(dst, src, dim, start, step));
   cpu::narrow_scatter_(dst, src, dim, start, step);
 }
 
@@ -213,7 +223,7 @@ Tensor cat(const std::vector<Tensor>& xs, int64_t dim) {
   out[(size_t)dim] = 0;
   for (size_t k = 0; k < xs.size(); ++k) {
     check_same_dtype("cat", xs[0], xs[k]);
-    check_cpu_only("cat", xs[k]);
+    check_same_device("cat", xs[0], xs[k]);
     ENGINE_CHECK(xs[k].dim() == xs[0].dim(), "cat: tensor ", k, " has shape ", shape_str(xs[k].shape()),
                  ", expected rank ", xs[0].dim());
     for (int64_t i = 0; i < xs[0].dim(); ++i)
@@ -224,7 +234,7 @@ Tensor cat(const std::vector<Tensor>& xs, int64_t dim) {
   Tensor y = Tensor::empty(out, xs[0].options());
   int64_t at = 0;
   for (auto& x : xs) {
-    cpu::narrow_scatter_(y, x, dim, at, 1);
+    narrow_scatter_(y, x, dim, at, 1);
     at += x.shape()[(size_t)dim];
   }
   return y;
@@ -235,7 +245,7 @@ Tensor pad(const Tensor& x, const std::vector<int64_t>& pads, double value) {
                " pad values for a tensor of shape ", shape_str(x.shape()), " (expected an even number <= ",
                2 * x.dim(), ")");
   for (auto p : pads) ENGINE_CHECK(p >= 0, "pad: negative padding ", p, " is not supported");
-  check_cpu_only("pad", x);
+  EG_ON_CUDA(x, "pad", cuda::pad(x, pads, value));
   return cpu::pad(x, pads, value);
 }
 
@@ -243,8 +253,9 @@ Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index) {
   dim = wrap_dim("index_select", dim, x.dim());
   ENGINE_CHECK(index.dim() == 1, "index_select: index must be 1-D, got ", shape_str(index.shape()));
   check_index("index_select", index, x.shape()[(size_t)dim]);
-  check_cpu_only("index_select", x);
-  return cpu::index_select(x, dim, index);
+  const Tensor idx = index_on(index, x);
+  EG_ON_CUDA(x, "index_select", cuda::index_select(x, dim, idx));
+  return cpu::index_select(x, dim, idx);
 }
 
 Tensor index_add(const Shape& shape, int64_t dim, const Tensor& index, const Tensor& src) {
@@ -254,8 +265,9 @@ Tensor index_add(const Shape& shape, int64_t dim, const Tensor& index, const Ten
   expect[(size_t)dim] = index.numel();
   ENGINE_CHECK(src.shape() == expect, "index_add: src shape ", shape_str(src.shape()), ", expected ",
                shape_str(expect));
-  check_cpu_only("index_add", src);
-  return cpu::index_add(shape, dim, index, src);
+  const Tensor idx = index_on(index, src);
+  EG_ON_CUDA(src, "index_add", cuda::index_add(shape, dim, idx, src));
+  return cpu::index_add(shape, dim, idx, src);
 }
 
 static void check_gather_shapes(const char* op, const Tensor& x, int64_t dim, const Tensor& index) {
@@ -270,8 +282,9 @@ static void check_gather_shapes(const char* op, const Tensor& x, int64_t dim, co
 Tensor gather(const Tensor& x, int64_t dim, const Tensor& index) {
   dim = wrap_dim("gather", dim, x.dim());
   check_gather_shapes("gather", x, dim, index);
-  check_cpu_only("gather", x);
-  return cpu::gather(x, dim, index);
+  const Tensor idx = index_on(index, x);
+  EG_ON_CUDA(x, "gather", cuda::gather(x, dim, idx));
+  return cpu::gather(x, dim, idx);
 }
 
 Tensor scatter_add(const Tensor& base, int64_t dim, const Tensor& index, const Tensor& src) {
@@ -280,8 +293,10 @@ Tensor scatter_add(const Tensor& base, int64_t dim, const Tensor& index, const T
   check_same_dtype("scatter_add", base, src);
   ENGINE_CHECK(src.shape() == index.shape(), "scatter_add: src shape ", shape_str(src.shape()),
                " must equal index shape ", shape_str(index.shape()));
-  check_cpu_only("scatter_add", base);
-  return cpu::scatter_add(base, dim, index, src);
+  check_same_device("scatter_add", base, src);
+  const Tensor idx = index_on(index, base);
+  EG_ON_CUDA(base, "scatter_add", cuda::scatter_add(base, dim, idx, src));
+  return cpu::scatter_add(base, dim, idx, src);
 }
 
 Tensor one_hot(const Tensor& labels, int64_t num_classes, DType dtype) {
@@ -292,19 +307,25 @@ Tensor one_hot(const Tensor& labels, int64_t num_classes, DType dtype) {
 
 Tensor softmax(const Tensor& x, int64_t dim) {
   dim = wrap_dim("softmax", dim, x.dim(), /*scalar_ok=*/true);
-  check_cpu_only("softmax", x);
+  EG_ON_CUDA(x, "softmax", cuda::softmax(x, dim, false));
   return cpu::softmax(x, dim, false);
 }
 Tensor log_softmax(const Tensor& x, int64_t dim) {
   dim = wrap_dim("log_softmax", dim, x.dim(), /*scalar_ok=*/true);
-  check_cpu_only("log_softmax", x);
+  EG_ON_CUDA(x, "log_softmax", cuda::softmax(x, dim, true));
   return cpu::softmax(x, dim, true);
 }
 Tensor softmax_backward(const Tensor& g, const Tensor& y, int64_t dim) {
-  return cpu::softmax_backward(g, y, wrap_dim("softmax", dim, y.dim(), /*scalar_ok=*/true), false);
+  check_same_device("softmax backward", g, y);
+  dim = wrap_dim("softmax", dim, y.dim(), /*scalar_ok=*/true);
+  EG_ON_CUDA(y, "softmax backward", cuda::softmax_backward(g, y, dim, false));
+  return cpu::softmax_backward(g, y, dim, false);
 }
 Tensor log_softmax_backward(const Tensor& g, const Tensor& y, int64_t dim) {
-  return cpu::softmax_backward(g, y, wrap_dim("log_softmax", dim, y.dim(), /*scalar_ok=*/true), true);
+  check_same_device("log_softmax backward", g, y);
+  dim = wrap_dim("log_softmax", dim, y.dim(), /*scalar_ok=*/true);
+  EG_ON_CUDA(y, "log_softmax backward", cuda::softmax_backward(g, y, dim, true));
+  return cpu::softmax_backward(g, y, dim, true);
 }
 
 static void check_update(const char* op, const Tensor& p, const Tensor& other, const char* name) {

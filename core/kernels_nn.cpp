@@ -1,29 +1,39 @@
 // kernels_nn.cpp — the single dispatch point of every neural-network kernel (see kernels_nn.h): argument
-// checks that name the op and the shapes, then the CPU implementation. No CUDA kernels exist for these
-// yet, so CUDA tensors are refused with a message that says so.
+// checks that name the op and the shapes (and that every tensor is on the input's device), then the CPU
+// or the CUDA implementation (core/cuda/nn.cu, reduce.cu).
 #include "core/kernels_nn.h"
 
 #include "core/cpu/cpu_nn_kernels.h"
 #include "core/generator.h"
+#ifdef ENGINE_HAS_CUDA
+#include "core/cuda/cuda_kernels.h"
+#endif
 
 namespace eg::kernels {
 
 namespace {
 
-void check_cpu_only(const char* op, const Tensor& t) {
-  if (!t.defined() || t.device() != Device::CUDA) return;
+bool on_cuda(const Tensor& t) { return t.defined() && t.device() == Device::CUDA; }
+
+// On a CUDA tensor: the CUDA kernel's result (CALL, a call into eg::cuda), or the no-CUDA-build error.
 #ifdef ENGINE_HAS_CUDA
-  ENGINE_FAIL(op, ": no CUDA kernel for this op yet; move the tensor to cpu first");
+#define EG_ON_CUDA(t, op, CALL) \
+  if (on_cuda(t)) return CALL
 #else
-  ENGINE_FAIL(op, ": tensor is on cuda but this eigengrad was built without CUDA");
+#define EG_ON_CUDA(t, op, CALL) \
+  if (on_cuda(t)) ENGINE_FAIL(op, ": tensor is on cuda but this eigengrad was built without CUDA")
 #endif
+
+// Every other tensor of an op must live where its input does (an undefined optional one is fine).
+void check_device_of(const char* op, const Tensor& t, const char* arg, const Tensor& ref) {
+  ENGINE_CHECK(!t.defined() || t.device() == ref.device(), op, ": ", arg, " is on ", device_name(t.device()),
+               ", the input on ", device_name(ref.device()));
 }
 
 void check_float_input(const char* op, const Tensor& x, const char* arg) {
   check_defined(op, x, arg);
   ENGINE_CHECK(is_floating(x.dtype()), op, ": ", arg, " must be f32 or f64, got ", dtype_name(x.dtype()), " ",
                shape_str(x.shape()));
-  check_cpu_only(op, x);
 }
 
 // An optional per-channel tensor (conv bias, BN weight/bias/running stats): undefined, or [C] of the
@@ -32,7 +42,7 @@ void check_per_channel(const char* op, const Tensor& t, const char* arg, const T
                        int64_t C) {
   if (!t.defined()) return;
   check_same_dtype(op, ref, t);
-  check_cpu_only(op, t);
+  check_device_of(op, t, arg, ref);
   ENGINE_CHECK(t.shape() == Shape{C}, op, ": ", arg, " must have shape [", C, "], got ", shape_str(t.shape()), " (",
                ref_name, " ", shape_str(ref.shape()), ")");
 }
@@ -63,6 +73,7 @@ void check_grad_shape(const char* op, const Tensor& dy, const Shape& expect, con
   ENGINE_CHECK(dy.shape() == expect, op, ": gradient shape ", shape_str(dy.shape()), ", expected ", shape_str(expect));
   ENGINE_CHECK(dy.dtype() == x_like.dtype(), op, ": gradient is ", dtype_name(dy.dtype()), ", input is ",
                dtype_name(x_like.dtype()));
+  check_device_of(op, dy, "gradient", x_like);
 }
 
 }  // namespace
@@ -73,6 +84,7 @@ Shape conv2d_output_shape(const Tensor& x, const Tensor& w, const Tensor& b, con
   check_float_input("conv2d", x, "input");
   check_float_input("conv2d", w, "weight");
   check_same_dtype("conv2d", x, w);
+  check_device_of("conv2d", w, "weight", x);
   const Shape &xs = x.shape(), &ws = w.shape();
   ENGINE_CHECK(x.dim() == 4 && w.dim() == 4,
                "conv2d: expected input [N, C, H, W] and weight [O, C/groups, KH, KW], got ", shape_str(xs), " and ",
@@ -99,6 +111,7 @@ Shape conv2d_output_shape(const Tensor& x, const Tensor& w, const Tensor& b, con
 
 Tensor conv2d_forward(const Tensor& x, const Tensor& w, const Tensor& b, const Conv2dParams& p) {
   Shape out = conv2d_output_shape(x, w, b, p);
+  EG_ON_CUDA(x, "conv2d", cuda::conv2d_forward(x, w, b, p, out));
   return cpu::conv2d_forward(x, w, b, p, out);
 }
 
@@ -106,6 +119,7 @@ Conv2dGrads conv2d_backward(const Tensor& dy, const Tensor& x, const Tensor& w, 
                             bool need_dw, bool need_db) {
   Shape out = conv2d_output_shape(x, w, Tensor(), p);
   check_grad_shape("conv2d backward", dy, out, x);
+  EG_ON_CUDA(x, "conv2d backward", cuda::conv2d_backward(dy, x, w, p, need_dx, need_dw, need_db));
   return cpu::conv2d_backward(dy, x, w, p, need_dx, need_dw, need_db);
 }
 
@@ -114,6 +128,7 @@ Conv2dGrads conv2d_backward(const Tensor& dy, const Tensor& x, const Tensor& w, 
 MaxPool2dResult max_pool2d_forward(const Tensor& x, const Pool2dParams& p) {
   check_nchw("max_pool2d", x);
   Shape out = pool_output_shape("max_pool2d", x.shape(), p);
+  EG_ON_CUDA(x, "max_pool2d", cuda::max_pool2d_forward(x, p, out));
   return cpu::max_pool2d_forward(x, p, out);
 }
 
@@ -123,24 +138,29 @@ Tensor max_pool2d_backward(const Tensor& dy, const Tensor& indices, const Shape&
                "max_pool2d backward: gradient ", shape_str(dy.shape()), " does not match input ", shape_str(x_shape));
   ENGINE_CHECK(indices.defined() && indices.dtype() == DType::I64 && indices.shape() == dy.shape(),
                "max_pool2d backward: indices must be i64 of the gradient's shape ", shape_str(dy.shape()));
-  check_cpu_only("max_pool2d backward", indices);
-  // Indices come from max_pool2d_forward; still, never scatter out of bounds.
+  check_device_of("max_pool2d backward", indices, "indices", dy);
+  // Indices come from max_pool2d_forward; still, never scatter out of bounds. On CUDA that costs a copy
+  // to the host, as every index check (core/kernels.cpp check_index) does.
   const int64_t plane = x_shape[2] * x_shape[3];
-  const int64_t* ip = indices.data<int64_t>();
-  for (int64_t i = 0; i < indices.numel(); ++i)
+  const Tensor host_idx = indices.to(Device::CPU);
+  const int64_t* ip = host_idx.data<int64_t>();
+  for (int64_t i = 0; i < host_idx.numel(); ++i)
     ENGINE_CHECK(ip[i] >= 0 && ip[i] < plane, "max_pool2d backward: index ", ip[i], " at ", i,
                  " outside the input plane of ", plane);
+  EG_ON_CUDA(dy, "max_pool2d backward", cuda::max_pool2d_backward(dy, indices, x_shape));
   return cpu::max_pool2d_backward(dy, indices, x_shape);
 }
 
 Tensor avg_pool2d_forward(const Tensor& x, const Pool2dParams& p) {
   check_nchw("avg_pool2d", x);
   Shape out = pool_output_shape("avg_pool2d", x.shape(), p);
+  EG_ON_CUDA(x, "avg_pool2d", cuda::avg_pool2d_forward(x, p, out));
   return cpu::avg_pool2d_forward(x, p, out);
 }
 
 Tensor avg_pool2d_backward(const Tensor& dy, const Shape& x_shape, const Pool2dParams& p) {
   check_grad_shape("avg_pool2d backward", dy, pool_output_shape("avg_pool2d backward", x_shape, p), dy);
+  EG_ON_CUDA(dy, "avg_pool2d backward", cuda::avg_pool2d_backward(dy, x_shape, p));
   return cpu::avg_pool2d_backward(dy, x_shape, p);
 }
 
@@ -149,7 +169,9 @@ Tensor adaptive_avg_pool2d_forward(const Tensor& x, int64_t out_h, int64_t out_w
   ENGINE_CHECK(out_h >= 1 && out_w >= 1, "adaptive_avg_pool2d: output size ", out_h, "x", out_w, " must be >= 1");
   ENGINE_CHECK(x.shape()[2] >= 1 && x.shape()[3] >= 1, "adaptive_avg_pool2d: empty input plane ",
                shape_str(x.shape()));
-  return cpu::adaptive_avg_pool2d_forward(x, {x.shape()[0], x.shape()[1], out_h, out_w});
+  const Shape out{x.shape()[0], x.shape()[1], out_h, out_w};
+  EG_ON_CUDA(x, "adaptive_avg_pool2d", cuda::adaptive_avg_pool2d_forward(x, out));
+  return cpu::adaptive_avg_pool2d_forward(x, out);
 }
 
 Tensor adaptive_avg_pool2d_backward(const Tensor& dy, const Shape& x_shape) {
@@ -157,6 +179,7 @@ Tensor adaptive_avg_pool2d_backward(const Tensor& dy, const Shape& x_shape) {
   ENGINE_CHECK(x_shape.size() == 4 && dy.dim() == 4 && dy.shape()[0] == x_shape[0] && dy.shape()[1] == x_shape[1],
                "adaptive_avg_pool2d backward: gradient ", shape_str(dy.shape()), " does not match input ",
                shape_str(x_shape));
+  EG_ON_CUDA(dy, "adaptive_avg_pool2d backward", cuda::adaptive_avg_pool2d_backward(dy, x_shape));
   return cpu::adaptive_avg_pool2d_backward(dy, x_shape);
 }
 
@@ -179,6 +202,8 @@ BatchNormResult batch_norm_forward(const Tensor& x, const Tensor& weight, const 
                ": expected more than 1 value per channel when using batch statistics, got input ", shape_str(x.shape()));
   ENGINE_CHECK(eps > 0 && momentum >= 0 && momentum <= 1, op, ": eps ", eps, " must be > 0 and momentum ", momentum,
                " in [0, 1]");
+  EG_ON_CUDA(x, "batch_norm", cuda::batch_norm_forward(x, weight, bias, running_mean, running_var, use_batch_stats,
+                                                       momentum, eps));
   return cpu::batch_norm_forward(x, weight, bias, running_mean, running_var, use_batch_stats, momentum, eps);
 }
 
@@ -193,6 +218,8 @@ BatchNormGrads batch_norm_backward(const Tensor& dy, const Tensor& x, const Tens
   check_per_channel(op, mean, "saved mean", x, "input", C);
   check_per_channel(op, invstd, "saved invstd", x, "input", C);
   ENGINE_CHECK(mean.defined() && invstd.defined(), op, ": saved mean and invstd are required");
+  EG_ON_CUDA(x, "batch_norm backward", cuda::batch_norm_backward(dy, x, weight, mean, invstd, use_batch_stats, need_dx,
+                                                                 need_dweight, need_dbias));
   return cpu::batch_norm_backward(dy, x, weight, mean, invstd, use_batch_stats, need_dx, need_dweight, need_dbias);
 }
 

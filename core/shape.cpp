@@ -66,4 +66,12 @@ std::vector<int64_t> wrap_dims(const char* op, std::vector<int64_t> dims, int64_
   return dims;
 }
 
+Shape reduced_shape(const Shape& s, int64_t dim, bool keepdim) {
+  Shape out = s;
+  if (s.empty()) return out;
+  if (keepdim) out[(size_t)dim] = 1;
+  else out.erase(out.begin() + dim);
+  return out;
+}
+
 }  // namespace eg

@@ -19,5 +19,7 @@ Shape broadcast_shapes(const char* op, const Shape& a, const Shape& b);
 int64_t wrap_dim(const char* op, int64_t dim, int64_t ndim, bool scalar_ok = false);
 // Sorted, unique, wrapped dims (scalar_ok as above, for reductions); an empty list means "all dims".
 std::vector<int64_t> wrap_dims(const char* op, std::vector<int64_t> dims, int64_t ndim);
+// s with (wrapped) dim reduced: kept as 1 or dropped; a 0-d shape stays 0-d.
+Shape reduced_shape(const Shape& s, int64_t dim, bool keepdim);
 
 }  // namespace eg

@@ -18,6 +18,7 @@
 #include <CLI/CLI.hpp>
 #include "core/eigen.h"
 #include "core/cpu/isa.h"
+#include "core/cuda/runtime.h"
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -64,14 +65,21 @@ struct Config {
   bool distributed = false;
 };
 
+// CUDA kernels run asynchronously: a timing must wait for them (a no-op on the CPU).
+void sync(const Config& cfg) {
+  if (cfg.device == Device::CUDA) cuda::synchronize();
+}
+
 void gemm(int64_t n, int reps, const Config& cfg) {
   Generator g(0);
   Tensor a = randn({n, n}, g).to(cfg.device), b = randn({n, n}, g).to(cfg.device);
   for (int i = 0; i < 3; ++i) kernels::matmul(a, b);
+  sync(cfg);
   std::vector<double> ts;
   for (int i = 0; i < (cfg.steps > 0 ? cfg.steps : reps); ++i) {
     double t = now_s();
     kernels::matmul(a, b);
+    sync(cfg);
     ts.push_back(now_s() - t);
   }
   std::printf("{\"name\": \"gemm%ld\", \"gflops\": %.1f}\n", (long)n, 2.0 * n * n * n / median(ts) / 1e9);
@@ -123,6 +131,7 @@ void train_workload(const std::string& name, const Train& w, const Config& cfg) 
     loss.backward();
     dp.average_gradients(hi - lo, w.shape[0]);
     opt.step();
+    sync(cfg);
   };
   if (cfg.memory_steps > 0) {
     for (int i = 1; i <= cfg.memory_steps; ++i) {
@@ -193,8 +202,10 @@ int main(int argc, char** argv) {
       {"resnet32_fmnist_b128", {"resnet32", {128, 1, 28, 28}, 10}},
       {"resnet32_cifar_b128", {"resnet32", {128, 3, 32, 32}, 10}},
       {"resnet18_cifar_b64", {"resnet18", {64, 3, 32, 32}, 5}},
+      {"resnet18_cifar_b256", {"resnet18", {256, 3, 32, 32}, 20}},
   };
   std::vector<std::string> all = {"gemm1024", "resnet32_fmnist_b128", "resnet32_cifar_b128", "resnet18_cifar_b64"};
+  if (cfg.device == Device::CUDA) all.push_back("resnet18_cifar_b256");  // as torch_bench.py: GPU only
   std::vector<std::string> names;
   if (only.empty()) {
     names = all;

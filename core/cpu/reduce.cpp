@@ -11,14 +11,6 @@
 namespace eg::cpu {
 
 namespace {
-Shape reduced_shape(const Shape& s, int64_t dim, bool keepdim) {
-  Shape out = s;
-  if (s.empty()) return out;
-  if (keepdim) out[(size_t)dim] = 1;
-  else out.erase(out.begin() + dim);
-  return out;
-}
-
 template <class T> inline bool is_nan(T v) {
   if constexpr (std::is_floating_point_v<T>) return v != v;
   else return false;

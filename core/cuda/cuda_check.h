@@ -10,9 +10,12 @@
     ENGINE_CHECK(err_ == cudaSuccess, "CUDA error in ", #expr, ": ", cudaGetErrorString(err_)); \
   } while (0)
 
-#define CUDA_CHECK_LAUNCH(name) CUDA_CHECK(cudaGetLastError())
+// After a launch: the launch's own error, and with EG_CUDA_SYNC=1 in the environment (tools/gpu-check,
+// debugging) a synchronize, so an error inside the kernel is reported under its name.
+#define CUDA_CHECK_LAUNCH(name) ::eg::cuda::after_launch(name)
 
 namespace eg::cuda {
+void after_launch(const char* name);  // core/cuda/runtime.cu
 constexpr int kThreads = 256;
 inline int blocks_for(long long n) {
   long long b = (n + kThreads - 1) / kThreads;

@@ -1,180 +1,69 @@
 // elementwise.cu — CUDA unary/binary kernels with broadcasting (up to 8 dims), axpy and fill; f32 and
-// f64. The math of each op mirrors core/cpu/elementwise.cpp, which is its oracle in the tests.
-#include <cmath>
-
-#include "core/cuda/cuda_check.h"
+// f64. The per-element math is core/cuda/bodies_elementwise.h (mirroring core/cpu/elementwise.cpp, its
+// oracle); broadcast inputs are read through core/cuda/geometry.h's strides (0 on broadcast dims).
+#include "core/cuda/bodies_elementwise.h"
 #include "core/cuda/cuda_kernels.h"
+#include "core/cuda/geometry.h"
+#include "core/cuda/launch.cuh"
 
 namespace eg::cuda {
 
-namespace {
+namespace detail {
+using namespace body;
 
-constexpr int kMaxDims = 8;
-struct Geometry {
-  int nd;
-  long long dims[kMaxDims];
-  long long sa[kMaxDims], sb[kMaxDims];
-};
-
-template <class T> __device__ T sigmoid_d(T x) {
-  if (x >= 0) return T(1) / (T(1) + exp(-x));
-  T e = exp(x);
-  return e / (T(1) + e);
+template <class T> void unary_impl(UnaryOp op, const Tensor& x, Tensor& y, double a, double b) {
+  const T* px = x.data<T>();
+  T* py = y.data<T>();
+  const T ta = (T)a, tb = (T)b;
+  launch_each("unary", y.numel(), [=] __device__(int64_t i) { py[i] = apply_unary(op, px[i], ta, tb); });
 }
 
-template <class T> __device__ T apply_unary(UnaryOp op, T v, T a, T b) {
-  switch (op) {
-    case UnaryOp::Neg: return -v;
-    case UnaryOp::Exp: return exp(v);
-    case UnaryOp::Log: return log(v);
-    case UnaryOp::Sqrt: return sqrt(v);
-    case UnaryOp::Rsqrt: return T(1) / sqrt(v);
-    case UnaryOp::Abs: return fabs(v);
-    case UnaryOp::Sign: return T((v > 0) - (v < 0));
-    case UnaryOp::Relu: return v > 0 || isnan(v) ? v : T(0);  // NaN propagates, as on the CPU
-    case UnaryOp::Sigmoid: return sigmoid_d(v);
-    case UnaryOp::Tanh: return tanh(v);
-    case UnaryOp::Log1p: return log1p(v);
-    case UnaryOp::Softplus: return (v > 0 ? v : T(0)) + log1p(exp(-fabs(v)));
-    case UnaryOp::Square: return v * v;
-    case UnaryOp::Reciprocal: return T(1) / v;
-    case UnaryOp::PowScalar: return a == T(2) ? v * v : pow(v, a);
-    case UnaryOp::Clamp: return v < a ? a : (v > b ? b : v);
-    case UnaryOp::AddScalar: return v + a;
-    case UnaryOp::MulScalar: return v * a;
-    case UnaryOp::RSubScalar: return a - v;
-    case UnaryOp::FillLike: return a;
-    case UnaryOp::StepPositive: return v > 0 ? T(1) : T(0);
-    case UnaryOp::ClampMask: return (v >= a && v <= b) ? T(1) : T(0);
-    case UnaryOp::LeakyRelu: return v > 0 ? v : a * v;
-    case UnaryOp::LeakyReluGrad: return v > 0 ? T(1) : a;
+template <class T> void binary_impl(BinaryOp op, const Tensor& a, const Tensor& b, Tensor& c) {
+  const T *pa = a.data<T>(), *pb = b.data<T>();
+  T* pc = c.data<T>();
+  if (a.shape() == b.shape()) {
+    launch_each("binary", c.numel(), [=] __device__(int64_t i) { pc[i] = apply_binary(op, pa[i], pb[i]); });
+    return;
   }
-  return T(0);
+  const Strided ga = broadcast_strided(c.shape(), a.shape()), gb = broadcast_strided(c.shape(), b.shape());
+  launch_each("binary (broadcast)", c.numel(), [=] __device__(int64_t i) {
+    pc[i] = apply_binary(op, pa[strided_offset(ga, i)], pb[strided_offset(gb, i)]);
+  });
 }
 
-template <class T> __device__ T apply_binary(BinaryOp op, T a, T b) {
-  switch (op) {
-    case BinaryOp::Add: return a + b;
-    case BinaryOp::Sub: return a - b;
-    case BinaryOp::Mul: return a * b;
-    case BinaryOp::Div: return a / b;
-    case BinaryOp::Maximum: return a > b || isnan(a) ? a : b;
-    case BinaryOp::Minimum: return a < b || isnan(a) ? a : b;
-    case BinaryOp::Pow: return pow(a, b);
-    case BinaryOp::Eq: return T(a == b);
-    case BinaryOp::Ne: return T(a != b);
-    case BinaryOp::Lt: return T(a < b);
-    case BinaryOp::Le: return T(a <= b);
-    case BinaryOp::Gt: return T(a > b);
-    case BinaryOp::Ge: return T(a >= b);
-    case BinaryOp::ReluBackward: return b > 0 ? a : T(0);
-    case BinaryOp::SigmoidBackward: return a * b * (T(1) - b);
-    case BinaryOp::TanhBackward: return a * (T(1) - b * b);
-  }
-  return T(0);
+template <class T> void axpy_impl(Tensor& dst, const Tensor& src, double alpha) {
+  T* d = dst.data<T>();
+  const T* s = src.data<T>();
+  const T al = (T)alpha;
+  launch_each("axpy_", dst.numel(), [=] __device__(int64_t i) { d[i] += al * s[i]; });
 }
 
-template <class T> __global__ void unary_kernel(UnaryOp op, const T* x, T* y, long long n, T a, T b) {
-  for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x)
-    y[i] = apply_unary(op, x[i], a, b);
+template <class T> void fill_impl(Tensor& dst, double value) {
+  T* d = static_cast<T*>(dst.raw_data());
+  const T v = (T)value;
+  launch_each("fill_", dst.numel(), [=] __device__(int64_t i) { d[i] = v; });
 }
+}  // namespace detail
 
-template <class T> __global__ void binary_same_kernel(BinaryOp op, const T* a, const T* b, T* c, long long n) {
-  for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x)
-    c[i] = apply_binary(op, a[i], b[i]);
-}
-
-template <class T>
-__global__ void binary_bcast_kernel(BinaryOp op, const T* a, const T* b, T* c, long long n, Geometry g) {
-  for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x) {
-    long long rem = i, oa = 0, ob = 0;
-    for (int d = g.nd - 1; d >= 0; --d) {
-      long long idx = rem % g.dims[d];
-      rem /= g.dims[d];
-      oa += idx * g.sa[d];
-      ob += idx * g.sb[d];
-    }
-    c[i] = apply_binary(op, a[oa], b[ob]);
-  }
-}
-
-template <class T> __global__ void axpy_kernel(T* d, const T* s, T alpha, long long n) {
-  for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x)
-    d[i] += alpha * s[i];
-}
-
-template <class T> __global__ void fill_kernel(T* d, T v, long long n) {
-  for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x)
-    d[i] = v;
-}
-
-Geometry make_geometry(const Shape& out, const Shape& sa, const Shape& sb) {
-  Geometry g{};
-  g.nd = (int)out.size();
-  ENGINE_CHECK(g.nd <= kMaxDims, "cuda binary: at most ", kMaxDims, " dims supported, got ", shape_str(out));
-  auto fill = [&](const Shape& s, long long* st) {
-    long long acc = 1;
-    for (int i = g.nd - 1; i >= 0; --i) {
-      int j = i - (g.nd - (int)s.size());
-      if (j < 0) { st[i] = 0; continue; }
-      st[i] = s[(size_t)j] == 1 ? 0 : acc;
-      acc *= s[(size_t)j];
-    }
-  };
-  for (int i = 0; i < g.nd; ++i) g.dims[i] = out[(size_t)i];
-  fill(sa, g.sa);
-  fill(sb, g.sb);
-  return g;
-}
-
-}  // namespace
+using namespace detail;
 
 Tensor unary(UnaryOp op, const Tensor& x, double a, double b) {
   Tensor y = Tensor::empty(x.shape(), x.options());
-  long long n = x.numel();
-  if (n == 0) return y;
-  EG_DISPATCH_FLOAT(x.dtype(), "cuda unary", [&] {
-    unary_kernel<scalar_t><<<blocks_for(n), kThreads>>>(op, x.data<scalar_t>(), y.data<scalar_t>(), n,
-                                                        (scalar_t)a, (scalar_t)b);
-  });
-  CUDA_CHECK_LAUNCH("unary");
+  EG_CUDA_FLOAT(x.dtype(), "cuda unary", unary_impl, op, x, y, a, b);
   return y;
 }
 
 Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b, const Shape& out_shape) {
   Tensor c = Tensor::empty(out_shape, a.options());
-  long long n = c.numel();
-  if (n == 0) return c;
-  EG_DISPATCH_FLOAT(a.dtype(), "cuda binary", [&] {
-    if (a.shape() == b.shape()) {
-      binary_same_kernel<scalar_t><<<blocks_for(n), kThreads>>>(op, a.data<scalar_t>(), b.data<scalar_t>(),
-                                                                c.data<scalar_t>(), n);
-    } else {
-      Geometry g = make_geometry(out_shape, a.shape(), b.shape());
-      binary_bcast_kernel<scalar_t><<<blocks_for(n), kThreads>>>(op, a.data<scalar_t>(), b.data<scalar_t>(),
-                                                                 c.data<scalar_t>(), n, g);
-    }
-  });
-  CUDA_CHECK_LAUNCH("binary");
+  if (c.numel() == 0) return c;
+  EG_CUDA_FLOAT(a.dtype(), "cuda binary", binary_impl, op, a, b, c);
   return c;
 }
 
 void axpy_(Tensor& dst, const Tensor& src, double alpha) {
-  long long n = dst.numel();
-  if (n == 0) return;
-  EG_DISPATCH_FLOAT(dst.dtype(), "cuda axpy_", [&] {
-    axpy_kernel<scalar_t><<<blocks_for(n), kThreads>>>(dst.data<scalar_t>(), src.data<scalar_t>(), (scalar_t)alpha, n);
-  });
-  CUDA_CHECK_LAUNCH("axpy_");
+  EG_CUDA_FLOAT(dst.dtype(), "cuda axpy_", axpy_impl, dst, src, alpha);
 }
 
-void fill_(Tensor& dst, double value) {
-  long long n = dst.numel();
-  if (n == 0) return;
-  EG_DISPATCH_ALL(dst.dtype(), "cuda fill_", [&] {
-    fill_kernel<scalar_t><<<blocks_for(n), kThreads>>>(static_cast<scalar_t*>(dst.raw_data()), (scalar_t)value, n);
-  });
-  CUDA_CHECK_LAUNCH("fill_");
-}
+void fill_(Tensor& dst, double value) { EG_CUDA_ALL(dst.dtype(), "cuda fill_", fill_impl, dst, value); }
 
 }  // namespace eg::cuda
