@@ -155,6 +155,26 @@ void check_jpeg_huffman_tables(const std::vector<uint8_t>& f, const std::string&
   }
 }
 
+// stb_image grows its buffer to a PNG IDAT chunk's declared length (up to 1 GiB, doubled: 2 GB) before it
+// reads the chunk, so a 68-byte file can cost a 2 GB allocation (found by fuzz/image.cpp). Every chunk must
+// fit in the file; walk them and refuse a length that does not before stb sees the file.
+void check_png_chunks(const std::vector<uint8_t>& f, const std::string& path) {
+  static const uint8_t kSig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+  if (f.size() < 8 || !std::equal(kSig, kSig + 8, f.begin())) return;
+  size_t p = 8;
+  while (p + 8 <= f.size()) {
+    const uint64_t len = (uint64_t)f[p] << 24 | (uint64_t)f[p + 1] << 16 | (uint64_t)f[p + 2] << 8 | f[p + 3];
+    std::string type(f.begin() + (std::ptrdiff_t)p + 4, f.begin() + (std::ptrdiff_t)p + 8);
+    for (char& ch : type)
+      if (ch < 0x20 || ch > 0x7e) ch = '?';  // a corrupt type is printed, not its raw bytes
+    const uint64_t left = f.size() - p - 8;  // bytes after the chunk's length and type
+    ENGINE_CHECK(len <= left, "load_image: '", path, "' is a corrupt PNG (chunk '", type, "' at byte ", p, " declares ",
+                 len, " bytes, only ", left, " remain)");
+    if (type == "IEND") return;
+    p += 12 + (size_t)len;  // length, type, data, CRC
+  }
+}
+
 // For one axis: output i reads inputs [first[i], first[i] + weights[i].size()) with those weights.
 struct AxisFilter {
   std::vector<int64_t> first;
@@ -245,6 +265,7 @@ std::vector<uint8_t> load_image_chw(const std::string& path, int64_t size, int64
   ENGINE_CHECK(channels == 1 || channels == 3, "load_image: channels ", channels, " must be 1 or 3");
   std::vector<uint8_t> file = read_file(path);
   check_jpeg_huffman_tables(file, path);
+  check_png_chunks(file, path);
   int w = 0, h = 0, comp = 0;
   // Header first: a bad or huge image is refused before any pixel memory is allocated.
   ENGINE_CHECK(stbi_info_from_memory(file.data(), (int)file.size(), &w, &h, &comp), "load_image: '", path,

@@ -45,7 +45,10 @@ void refuse_unless(const CLI::App& app, const std::string& flag, bool applies, c
 // --quick fixes some settings; giving one of those flags too is refused rather than silently overridden.
 void refuse_with_quick(const CLI::App& app, const CommonFlags& f, const std::vector<std::string>& fixed_flags,
                        const std::string& preset);
-// Parses, then runs body; eg::Error / std::exception -> "<prog>: error: ..." and exit code 1.
+// CLI11's message for a bad command line as one line, like every other error: "<prog>: error: <what> (see --help)".
+std::string one_line_failure(const CLI::App* app, const CLI::Error& e);
+// Parses, then runs body; eg::Error / std::exception -> "<prog>: error: ..." and exit code 1 (a bad command
+// line: one_line_failure and CLI11's exit code).
 int run_main(CLI::App& app, int argc, char** argv, const std::function<int()>& body);
 
 }  // namespace eg::train
