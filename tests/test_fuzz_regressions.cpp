@@ -32,3 +32,16 @@ TEST_CASE("fuzz regressions: fuzz_image, a 68-byte PNG whose IDAT declares 2 GB 
   CHECK_ERROR(data::load_image_chw(path, 4, 3), "is a corrupt PNG (chunk 'IDAT' at byte 33 declares 2046820378 bytes, only 27 remain)");
   fs::remove_all(fs::path(path).parent_path());
 }
+
+TEST_CASE("fuzz regressions: fuzz_image, 0xFF fill bytes before a JPEG's SOI hid an overlong Huffman table from our check") {
+  // stb_image 2.27 accepts FF FF ... FF D8 as the start of a JPEG; our table check looked for FF D8 at byte
+  // 0 only, so a DHT with more than 256 codes reached stb and overran its arrays (UBSan: index 257 out of
+  // bounds for stbi_uc[257], after 24,289 runs). Here: 3 fill bytes, SOI, a DHT declaring 16 x 17 codes.
+  std::string jpeg("\xff\xff\xff\xff\xd8\xff\xc4", 7);
+  const int codes = 16 * 17, len = 2 + 1 + 16 + codes;
+  jpeg += (char)(len >> 8), jpeg += (char)(len & 0xff), jpeg += '\x00';  // length, class 0 / table 0
+  jpeg += std::string(16, '\x11') + std::string((size_t)codes, '\x01');
+  const std::string path = as_file("fill.jpg", jpeg);
+  CHECK_ERROR(data::load_image_chw(path, 4, 3), "is a corrupt JPEG (a Huffman table declares 272 codes, at most 256 exist)");
+  fs::remove_all(fs::path(path).parent_path());
+}

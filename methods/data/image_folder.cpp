@@ -120,8 +120,13 @@ std::vector<uint8_t> read_file(const std::string& path) {
 void check_jpeg_huffman_tables(const std::vector<uint8_t>& f, const std::string& path) {
   const size_t n = f.size();
   auto at = [&](size_t i) -> int { return i < n ? f[i] : 0; };  // stb reads zeros past the end
-  if (n < 2 || f[0] != 0xFF || f[1] != 0xD8) return;
-  size_t p = 2;
+  // stb reads a marker as 0xFF, any number of 0xFF fill bytes, then the code: so does this walk, from the
+  // start on (a file of 0xFF bytes and then D8 is a JPEG to stb; fuzz/image.cpp found that way past us).
+  size_t p = 0;
+  if (n < 2 || f[0] != 0xFF) return;
+  while (p < n && f[p] == 0xFF) ++p;
+  if (p == n || f[p] != 0xD8) return;
+  ++p;
   while (p + 4 <= n) {
     if (f[p] != 0xFF) {  // entropy-coded data between scans: markers are FF followed by non-0, non-RST
       ++p;
