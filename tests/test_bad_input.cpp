@@ -31,7 +31,10 @@ fs::path fresh_dir(const std::string& name) {
 // A binary's error: a non-zero exit (1, or CLI11's code for a bad command line) and exactly one error line,
 // holding `what` (other lines are the binary's progress notes).
 void one_line_error(const std::string& cmd, const std::string& what) {
-  auto [rc, text] = test::run_capture(cmd);
+  // Not a structured binding: clang cannot capture one in doctest's lambdas under -fopenmp.
+  const std::pair<int, std::string> result = test::run_capture(cmd);
+  const int rc = result.first;
+  const std::string& text = result.second;
   CHECK_MESSAGE(rc > 0, cmd, "\n", text);
   std::vector<std::string> lines;
   for (size_t at = 0; at < text.size();) {
@@ -168,8 +171,9 @@ TEST_CASE("bad input: --resume refuses a checkpoint of another architecture, nam
   REQUIRE(test::run_cmd(erm("b", "4 8 16")) == 0);
   // The config of run a is unchanged, so --resume gets as far as its (swapped) checkpoint.
   fs::copy_file(d / "b" / "checkpoint.safetensors", d / "a" / "checkpoint.safetensors", fs::copy_options::overwrite_existing);
-  auto [rc, text] = test::run_capture(erm("a", "4 8 8") + " --resume");
-  CHECK(rc == 1);
+  const std::pair<int, std::string> result = test::run_capture(erm("a", "4 8 8") + " --resume");
+  const std::string& text = result.second;
+  CHECK(result.first == 1);
   CHECK_MESSAGE(text.find("checkpoint.safetensors' holds another architecture:\n  widths: file [4,8,16], this run [4,8,8]") !=
                     std::string::npos,
                 text);

@@ -80,7 +80,9 @@ std::pair<fs::path, std::string> fresh_checkpoint_dir(const std::string& name) {
 }  // namespace
 
 TEST_CASE("crash: SIGKILL in the middle of a checkpoint write leaves the previous checkpoint loadable") {
-  const auto [dir, path] = fresh_checkpoint_dir("eg_crash_kill");
+  const auto scratch = fresh_checkpoint_dir("eg_crash_kill");  // not a structured binding: clang + OpenMP
+  const fs::path& dir = scratch.first;
+  const std::string& path = scratch.second;
   Big before(1.5f), after(7.0f);
   nn::save_checkpoint(path, before.lin, before.opt, {{{"epoch", "3"}}, {}});
 
@@ -130,7 +132,9 @@ TEST_CASE("crash: SIGKILL in the middle of a checkpoint write leaves the previou
 }
 
 TEST_CASE("crash: a checkpoint write that runs out of space fails loudly and keeps the previous checkpoint") {
-  const auto [dir, path] = fresh_checkpoint_dir("eg_crash_full");
+  const auto scratch = fresh_checkpoint_dir("eg_crash_full");
+  const fs::path& dir = scratch.first;
+  const std::string& path = scratch.second;
   Big before(2.5f), after(9.0f);
   nn::save_checkpoint(path, before.lin, before.opt, {{{"epoch", "1"}}, {}});
   // 1 MiB may be written: the 32 MB checkpoint fails part-way, as on a full disk.
