@@ -51,7 +51,7 @@ void one_line_error(const std::string& cmd, const std::string& what) {
 
 bool built(const char* name) {
   if (fs::exists(test::bin(name))) return true;
-  MESSAGE(name, " not built: skipped");
+  MESSAGE((std::string(name) + " not built: skipped"));
   return false;
 }
 
