@@ -5,6 +5,7 @@
 #include "core/safetensors.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -310,11 +311,34 @@ std::string build_header(const std::vector<std::pair<std::string, Tensor>>& tens
 Tensor host_tensor(const Tensor& t) { return t.is_cpu() ? t : t.to(Device::CPU); }
 size_t tensor_bytes(const Tensor& t) { return (size_t)t.numel() * dtype_size(t.dtype()); }
 
+// Temp files `<name>.tmp.<pid>` next to `path` left by writers that were killed (SIGKILL, power loss) before
+// their rename: removed when their process is gone, so crashed runs do not pile up checkpoint-sized files.
+void remove_stale_temps(const std::string& path) {
+  namespace fs = std::filesystem;
+  const fs::path p(path);
+  const fs::path dir = p.parent_path().empty() ? fs::path(".") : p.parent_path();
+  const std::string prefix = p.filename().string() + ".tmp.";
+  std::error_code ec;
+  for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0 || name.size() > prefix.size() + 9)
+      continue;
+    const std::string digits = name.substr(prefix.size());
+    if (digits.find_first_not_of("0123456789") != std::string::npos) continue;
+    const pid_t pid = (pid_t)std::stol(digits);
+    if (pid > 0 && pid != ::getpid() && ::kill(pid, 0) != 0 && errno == ESRCH) {
+      std::error_code rm;
+      fs::remove(it->path(), rm);
+    }
+  }
+}
+
 // Writes `path + ".tmp.<pid>"`; commit() fsyncs and renames it over `path`. Destroyed uncommitted (an
 // error anywhere), it closes and removes the temp file, so `path` is either the old file or the new one.
 class AtomicFile {
  public:
   explicit AtomicFile(const std::string& path) : path_(path), tmp_(path + ".tmp." + std::to_string(::getpid())) {
+    remove_stale_temps(path);
     f_.reset(std::fopen(tmp_.c_str(), "wb"));
     ENGINE_CHECK(f_, "save_safetensors '", path_, "': cannot create '", tmp_, "': ", std::strerror(errno));
     created_ = true;

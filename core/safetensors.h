@@ -24,7 +24,8 @@ struct SafetensorsFile {
 };
 
 // Writes atomically: a temporary file next to `path` is written, fsynced and renamed over `path`, so
-// a crash or an error never leaves a half-written file under the final name. Names must be unique,
+// a crash or an error never leaves a half-written file under the final name (a temp file left by a killed
+// writer is removed by the next save to the same path once its process is gone). Names must be unique,
 // non-empty and not "__metadata__"; CUDA tensors are copied to the host; data starts 8-byte aligned.
 void save_safetensors(const std::string& path, const std::vector<std::pair<std::string, Tensor>>& tensors,
                       const std::map<std::string, std::string>& metadata = {});

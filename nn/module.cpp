@@ -101,9 +101,11 @@ std::string Module::load_state_dict(const std::map<std::string, Tensor>& state, 
   }
   for (auto& [name, _] : state)
     if (!own_names.count(name)) unexpected.push_back(name);
+  // At most 8 names per list: a file of another architecture would otherwise print hundreds.
   auto join = [](const std::vector<std::string>& v) {
     std::string s;
-    for (auto& x : v) s += (s.empty() ? "" : ", ") + x;
+    for (size_t i = 0; i < v.size() && i < 8; ++i) s += (s.empty() ? "" : ", ") + v[i];
+    if (v.size() > 8) s += ", ... (" + std::to_string(v.size()) + " in all)";
     return s;
   };
   std::ostringstream rep;

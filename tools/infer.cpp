@@ -11,6 +11,7 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 
 #include "core/cpu/isa.h"
@@ -39,6 +40,9 @@ std::vector<float> prepare_input(const Tensor& x_in, const std::string& key, con
     ENGINE_CHECK(shape[2] == info.input_shape[1] && shape[3] == info.input_shape[2], "input '", key, "' is ",
                  shape_str(x_in.shape()), "; the model was trained on ", want, " (resize the images)");
   std::vector<float> v = x_in.to_vector<float>();
+  for (size_t i = 0; i < v.size(); ++i)
+    ENGINE_CHECK(std::isfinite(v[i]), "input '", key, "': value ", v[i], " at element ", i, " of image ",
+                 (int64_t)i / (shape[1] * shape[2] * shape[3]), " is not a finite number");
   bool integer = x_in.dtype() == DType::I64;  // uint8 (and int32) files are read as i64
   if (!normalized) {
     float lo = v.empty() ? 0 : *std::min_element(v.begin(), v.end()), hi = v.empty() ? 0 : *std::max_element(v.begin(), v.end());
@@ -78,7 +82,7 @@ int main(int argc, char** argv) {
   app.add_flag("--no-normalize", no_normalize, "the input is already normalized: use it as it is");
   app.add_option("--batch-size", batch, "images per forward pass")->capture_default_str()->check(positive());
   app.add_option("--device", device, "cpu or cuda")->capture_default_str()->check(CLI::IsMember({"cpu", "cuda"}));
-  app.add_option("--threads", threads, "CPU threads (0 = all cores)")->check(non_negative());
+  app.add_option("--threads", threads, "CPU threads (0 = all cores)")->check(in_range(0, kMaxThreads));
   auto* g = app.add_option_group("without model metadata", "only for weights that do not describe their model");
   std::string models;
   for (auto& n : nn::model_names()) models += (models.empty() ? "" : ", ") + n;
@@ -90,6 +94,7 @@ int main(int argc, char** argv) {
   g->add_option("--pool", spec.pool, "convnet pooled map size")->check(positive());
   g->add_option("--mean", mean, "per-channel mean of [0, 1] pixels");
   g->add_option("--std", stdev, "per-channel std of [0, 1] pixels");
+  app.failure_message(one_line_failure);
   CLI11_PARSE(app, argc, argv);
   try {
     cpu::check_cpu_supports_build();
@@ -143,6 +148,10 @@ int main(int argc, char** argv) {
     if (const Tensor* y = in.find(label_key)) {
       auto yv = y->to_vector<int64_t>();
       ENGINE_CHECK((int64_t)yv.size() == n, "labels '", label_key, "' hold ", yv.size(), " values for ", n, " images");
+      for (int64_t i = 0; i < n; ++i)
+        ENGINE_CHECK(yv[(size_t)i] >= 0 && yv[(size_t)i] < k, "labels '", label_key, "': label ", yv[(size_t)i],
+                     " of image ", i, " is outside the model's ", k, " classes [0, ", k, ")",
+                     m.info.dataset.empty() ? "" : " (it was trained on " + m.info.dataset + ")");
       int64_t correct = 0;
       for (int64_t i = 0; i < n; ++i) correct += pred[(size_t)i] == yv[(size_t)i];
       std::printf("infer: accuracy %.4f (%ld of %ld, labels '%s')\n", n ? (double)correct / (double)n : 0.0, (long)correct,

@@ -1,6 +1,7 @@
 // dataset.cpp — ImageDataset validation, subsetting and counting.
 #include "methods/data/dataset.h"
 
+#include <cmath>
 #include <cstring>
 
 #include "core/check.h"
@@ -16,6 +17,12 @@ void ImageDataset::validate(const char* what) const {
     ENGINE_CHECK((int64_t)pixels.size() == n * image_size(), what, ": ", pixels.size(), " pixel bytes for ", n,
                  " images of ", c, "x", h, "x", w);
   ENGINE_CHECK((int64_t)labels.size() == n, what, ": ", labels.size(), " labels for ", n, " images");
+  for (size_t k = 0; k < float_pixels.size(); ++k)
+    if (!std::isfinite(float_pixels[k])) {
+      const int64_t i = (int64_t)k / image_size(), r = (int64_t)k % image_size();
+      ENGINE_FAIL(what, ": pixel ", float_pixels[k], " of image ", i, " (channel ", r / (h * w), ", row ", r % (h * w) / w,
+                  ", column ", r % w, ") is not a finite number");
+    }
   ENGINE_CHECK(class_names.empty() || (int64_t)class_names.size() == num_classes, what, ": ", class_names.size(),
                " class names for ", num_classes, " classes");
   for (int64_t i = 0; i < n; ++i)

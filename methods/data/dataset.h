@@ -23,7 +23,7 @@ struct ImageDataset {
   bool is_float() const { return !float_pixels.empty(); }
   // Image i as f32 in [0, 1] (uint8 / 255, or the stored floats) into out[0 .. image_size()).
   void image_to_float(int64_t i, float* out) const;
-  // Throws (naming `what`) unless sizes agree and every label is in [0, num_classes).
+  // Throws (naming `what`) unless sizes agree, every float pixel is finite and every label is in [0, num_classes).
   void validate(const char* what) const;
   // The images at `indices`, in that order (labels and class names carried along).
   ImageDataset subset(const std::vector<int64_t>& indices) const;

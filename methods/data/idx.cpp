@@ -149,10 +149,11 @@ IdxArray read_idx(const std::string& path) {
     payload *= v;
   }
 
-  // Grow the buffer as data arrives rather than trusting the header with one big allocation.
+  // Grow the buffer as data arrives rather than trusting the header with one big allocation: each step at
+  // most doubles what was read, so a header that lies costs at most twice the file's real size (plus 1 MB).
   int64_t have = 0;
   while (have < payload) {
-    int64_t step = std::min<int64_t>(payload - have, 64 * (int64_t)kChunk);
+    int64_t step = std::min<int64_t>({payload - have, 64 * (int64_t)kChunk, std::max<int64_t>(have, (int64_t)kChunk)});
     a.data.resize((size_t)(have + step));
     size_t r = in.read(a.data.data() + have, (size_t)step);
     have += (int64_t)r;

@@ -26,7 +26,7 @@ void add_common_flags(CLI::App& app, CommonFlags& f, const std::string& default_
       ->capture_default_str();
   app.add_option("--seed", f.seed, "random seed (weights, data order, augmentation)")->capture_default_str();
   app.add_option("--device", f.device, "cpu or cuda")->capture_default_str()->check(CLI::IsMember({"cpu", "cuda"}));
-  app.add_option("--threads", f.threads, "CPU threads (0 = all cores)")->capture_default_str()->check(non_negative());
+  app.add_option("--threads", f.threads, "CPU threads (0 = all cores)")->capture_default_str()->check(in_range(0, kMaxThreads));
   app.add_flag("--resume", f.resume,
                "continue the run in --out where it stopped (refused when its config.json has other settings)");
   app.add_flag("--force", f.force, "delete the results of earlier runs in --out and start over");
@@ -81,11 +81,33 @@ DatasetBundle load_training_data(const CommonFlags& f, const std::string& name, 
     b.train = std::move(t);
     std::fprintf(stderr, "training on %ld images of --train-set %s\n", (long)b.train.n, f.train_set.c_str());
   }
+  const std::vector<int64_t> before = b.train.class_counts();
   if (f.val_per_class > 0) {
     hold_out_validation(b, f.val_per_class, kValidationSplitSeed);
     std::fprintf(stderr, "evaluating on %ld held-out train images per class (--val-per-class), not on the test set\n",
                  (long)f.val_per_class);
   }
+  // An empty split, or a class that --val-per-class emptied, would train on nothing or never see a class:
+  // refused here, naming where the images went, rather than reported as NaN metrics after the run. A class
+  // the data never had (a subset of a dataset's classes) is allowed, with one warning line.
+  const std::string source = f.train_set.empty() ? "the train split of " + name : "--train-set " + f.train_set;
+  ENGINE_CHECK(b.train.n > 0, source, " holds no images",
+               f.val_per_class > 0 ? " left after --val-per-class " + std::to_string(f.val_per_class) : std::string());
+  ENGINE_CHECK(b.test.n > 0, "the ", b.eval_split, " split of ", name, " holds no images");
+  const std::vector<int64_t> counts = b.train.class_counts();
+  auto class_name = [&](size_t k) {
+    return std::to_string(k) + (b.train.class_names.size() > k ? " (" + b.train.class_names[k] + ")" : std::string());
+  };
+  std::string absent;
+  for (size_t k = 0; k < counts.size(); ++k) {
+    ENGINE_CHECK(counts[k] > 0 || before[k] == 0, source, " has no image of class ", class_name(k),
+                 " left after --val-per-class ", f.val_per_class, " held out all ", before[k],
+                 "; choose a smaller --val-per-class");
+    if (counts[k] == 0) absent += (absent.empty() ? "" : ", ") + class_name(k);
+  }
+  if (!absent.empty())
+    std::fprintf(stderr, "warning: %s has no image of class %s: the model never learns them\n", source.c_str(),
+                 absent.c_str());
   return b;
 }
 
@@ -102,6 +124,10 @@ void refuse_with_quick(const CLI::App& app, const CommonFlags& f, const std::vec
 }
 
 std::string eval_split_name(const CommonFlags& f) { return f.val_per_class > 0 ? "val" : "test"; }
+
+std::string one_line_failure(const CLI::App* app, const CLI::Error& e) {
+  return app->get_name() + ": error: " + e.what() + " (see --help)\n";
+}
 
 int run_main(CLI::App& app, int argc, char** argv, const std::function<int()>& body) {
   std::unique_ptr<dist::Session> mpi;
@@ -133,6 +159,7 @@ int run_main(CLI::App& app, int argc, char** argv, const std::function<int()>& b
     std::fprintf(err, "%s: error: %s\n", app.get_name().c_str(), what);
     return 1;
   };
+  app.failure_message(one_line_failure);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

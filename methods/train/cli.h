@@ -47,9 +47,12 @@ void refuse_unless(const CLI::App& app, const std::string& flag, bool applies, c
 // --quick fixes some settings; giving one of those flags too is refused rather than silently overridden.
 void refuse_with_quick(const CLI::App& app, const CommonFlags& f, const std::vector<std::string>& fixed_flags,
                        const std::string& preset);
-// Parses, then runs body; eg::Error / std::exception -> "<prog>: error: ..." and exit code 1. Under mpirun
-// (distributed.h) it also starts MPI, keeps ranks > 0 quiet (their errors still print, naming the rank),
-// and a failure on any rank stops all of them (MPI_Abort) instead of leaving them waiting for it.
+// CLI11's message for a bad command line as one line, like every other error: "<prog>: error: <what> (see --help)".
+std::string one_line_failure(const CLI::App* app, const CLI::Error& e);
+// Parses, then runs body; eg::Error / std::exception -> "<prog>: error: ..." and exit code 1 (a bad command
+// line: one_line_failure and CLI11's exit code). Under mpirun (distributed.h) it also starts MPI, keeps
+// ranks > 0 quiet (their errors still print, naming the rank), and a failure on any rank stops all of them
+// (MPI_Abort) instead of leaving them waiting for it.
 int run_main(CLI::App& app, int argc, char** argv, const std::function<int()>& body);
 
 }  // namespace eg::train

@@ -12,9 +12,11 @@
 #include <sstream>
 #include <vector>
 
+#include "core/safetensors.h"
 #include "methods/train/data_parallel.h"
 #include "methods/train/distributed.h"
 #include "methods/train/interrupt.h"
+#include "methods/train/model_file.h"
 #include "methods/train/progress.h"
 #include "methods/train/run_dir.h"
 
@@ -51,10 +53,35 @@ void truncate_log(const std::string& path, int64_t done) {
   write_file_atomic(path, kept);
 }
 
-int64_t meta_int(const std::map<std::string, std::string>& m, const std::string& k) {
+// A number of the checkpoint's metadata; a missing or malformed one names the file and the entry.
+double meta_number(const std::map<std::string, std::string>& m, const std::string& k, const std::string& path) {
   auto it = m.find(k);
-  ENGINE_CHECK(it != m.end(), "checkpoint lacks metadata '", k, "'");
-  return std::stoll(it->second);
+  ENGINE_CHECK(it != m.end(), "checkpoint '", path, "' lacks metadata '", k, "'; use --force to start over");
+  const char* s = it->second.c_str();
+  char* end = nullptr;
+  const double v = std::strtod(s, &end);
+  ENGINE_CHECK(end != s && *end == '\0' && std::isfinite(v), "checkpoint '", path, "': metadata '", k, "' is '",
+               it->second, "', not a number; use --force to start over");
+  return v;
+}
+
+int64_t meta_int(const std::map<std::string, std::string>& m, const std::string& k, const std::string& path) {
+  const double v = meta_number(m, k, path);
+  ENGINE_CHECK(v >= 0 && v <= 9e15 && v == std::floor(v), "checkpoint '", path, "': metadata '", k, "' is ", m.at(k),
+               ", not a count; use --force to start over");
+  return (int64_t)v;
+}
+
+// load_checkpoint, but a checkpoint of another architecture (a copied file, an edited config.json) is
+// refused naming the fields that differ rather than every mis-shaped tensor.
+std::map<std::string, std::string> load_resume_checkpoint(const std::string& path, nn::Module& model,
+                                                          nn::Optimizer& opt, const LoopConfig& cfg) {
+  try {
+    return nn::load_checkpoint(path, model, opt, cfg.generators);
+  } catch (const Error&) {
+    check_same_architecture(load_safetensors(path).metadata, cfg.metadata, path);
+    throw;
+  }
 }
 
 }  // namespace
@@ -78,19 +105,19 @@ LoopResult run_training(nn::Module& model, nn::Optimizer& opt, data::DataLoader&
                  "): put --out on a folder every machine shares");
   }
   if (resuming) {
-    auto meta = nn::load_checkpoint(ckpt, model, opt, cfg.generators);
+    auto meta = load_resume_checkpoint(ckpt, model, opt, cfg);
     int64_t ranks = meta.count("world_size") ? std::stoll(meta.at("world_size")) : 1;
     ENGINE_CHECK(ranks == dist::size(), "--resume: ", ckpt, " was written by a run of ", ranks,
                  " process(es); continue it with the same number (mpirun -np ", ranks, ")");
-    start_epoch = meta_int(meta, "epoch");
-    skip = meta_int(meta, "batch");
-    step = meta_int(meta, "step");
+    start_epoch = meta_int(meta, "epoch", ckpt);
+    skip = meta_int(meta, "batch", ckpt);
+    step = meta_int(meta, "step", ckpt);
     if (skip > 0) {
-      carried_loss = std::stod(meta.at("partial_loss"));
-      carried_correct = std::stod(meta.at("partial_correct"));
-      carried_seen = std::stod(meta.at("partial_seen"));
+      carried_loss = meta_number(meta, "partial_loss", ckpt);
+      carried_correct = meta_number(meta, "partial_correct", ckpt);
+      carried_seen = meta_number(meta, "partial_seen", ckpt);
     }
-    if (meta.count("wall_s")) carried_wall = std::stod(meta.at("wall_s"));
+    if (meta.count("wall_s")) carried_wall = meta_number(meta, "wall_s", ckpt);
     // Epochs and batches 1-based, as the progress lines and the interrupt message print them.
     if (start_epoch >= cfg.epochs)
       std::fprintf(stderr, "resuming from %s: all %ld epochs were done\n", ckpt.c_str(), (long)cfg.epochs);

@@ -120,16 +120,30 @@ LoadedModel load_model_file(const std::string& path) {
   return out;
 }
 
+// "\n  key: file A, this run B" for every field of the two specs that differs.
+static std::string spec_differences(const nn::ModelSpec& file, const nn::ModelSpec& run) {
+  Json stored = spec_json(file), now = spec_json(run);
+  std::string diffs;
+  for (auto& [k, v] : now.items())
+    if (stored[k] != v) diffs += "\n  " + k + ": file " + stored[k].dump() + ", this run " + v.dump();
+  return diffs;
+}
+
 void load_weights_from(const std::string& path, nn::Module& m, const nn::ModelSpec& spec) {
   SafetensorsFile f = load_safetensors(path);
   if (has_model_info(f.metadata)) {
-    Json stored = spec_json(model_info_from_metadata(f.metadata, path).spec), now = spec_json(spec);
-    std::string diffs;
-    for (auto& [k, v] : now.items())
-      if (stored[k] != v) diffs += "\n  " + k + ": file " + stored[k].dump() + ", this run " + v.dump();
+    std::string diffs = spec_differences(model_info_from_metadata(f.metadata, path).spec, spec);
     ENGINE_CHECK(diffs.empty(), "--init-from '", path, "' holds another architecture:", diffs);
   }
   load_into(f, m, path);
+}
+
+void check_same_architecture(const std::map<std::string, std::string>& file, const std::map<std::string, std::string>& run,
+                             const std::string& path) {
+  if (!has_model_info(file) || !has_model_info(run)) return;
+  std::string diffs =
+      spec_differences(model_info_from_metadata(file, path).spec, model_info_from_metadata(run, "this run").spec);
+  ENGINE_CHECK(diffs.empty(), "'", path, "' holds another architecture:", diffs);
 }
 
 }  // namespace eg::train

@@ -38,5 +38,9 @@ LoadedModel load_model_file(const std::string& path);
 // Loads the weights of `path` (model file, checkpoint or plain state_dict) into m; when the file describes
 // its model, an architecture other than `spec` is refused first, naming what differs.
 void load_weights_from(const std::string& path, nn::Module& m, const nn::ModelSpec& spec);
+// Refuses a file (a checkpoint being resumed) whose model description differs from this run's, listing
+// each differing field ("num_classes: file 10, this run 100"); no check when either has none.
+void check_same_architecture(const std::map<std::string, std::string>& file_metadata,
+                             const std::map<std::string, std::string>& run_metadata, const std::string& path);
 
 }  // namespace eg::train

@@ -1,8 +1,13 @@
 // run_guard.cpp — refusing to overwrite or mix earlier runs in --out (see run_guard.h).
 #include "methods/train/run_guard.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
@@ -51,10 +56,32 @@ static void delete_run_files(const std::string& dir, const std::vector<std::stri
   std::fprintf(stderr, "--force: deleted %zu files of earlier runs in %s\n", files.size(), dir.c_str());
 }
 
+void probe_writable(const std::string& dir) {
+  ENGINE_CHECK(!dir.empty(), "--out: empty output directory");
+  std::error_code ec;
+  fs::path at = fs::absolute(dir, ec);
+  ENGINE_CHECK(!ec, "--out '", dir, "': ", ec.message());
+  // The folder itself, or the nearest parent that exists: that is where the run's folders get created.
+  while (!fs::exists(at, ec) && at.has_relative_path()) at = at.parent_path();
+  ENGINE_CHECK(fs::is_directory(at, ec), "--out '", dir, "': cannot create it: '", at.string(), "' is not a folder");
+  const fs::path probe = at / (".eg-write-probe." + std::to_string(::getpid()));
+  const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  ENGINE_CHECK(fd >= 0, "--out '", dir, "': cannot write in '", at.string(), "': ", std::strerror(errno));
+  const std::vector<char> bytes(kWriteProbeBytes, 0);
+  const ssize_t n = ::write(fd, bytes.data(), bytes.size());
+  int err = n == (ssize_t)bytes.size() ? 0 : n < 0 ? errno : ENOSPC;
+  if (err == 0 && ::fsync(fd) != 0) err = errno;
+  ::close(fd);
+  fs::remove(probe, ec);
+  ENGINE_CHECK(err == 0, "--out '", dir, "': writing a ", kWriteProbeBytes / 1024, " KiB test file in '", at.string(),
+               "' failed: ", std::strerror(err), " (disk full or quota reached?)");
+}
+
 void check_run_dir(const std::string& dir, const Json& config, bool resume, bool force,
                    const std::vector<std::string>& inputs) {
   ENGINE_CHECK(!(resume && force), "--resume and --force contradict each other: --resume continues the run in '", dir,
                "', --force deletes it");
+  probe_writable(dir);
   auto files = existing_run_files(dir);
   std::error_code ec;
   for (auto& in : inputs)

@@ -14,8 +14,14 @@ namespace eg::train {
 // The files of earlier runs under dir (recursively), relative to dir, sorted.
 std::vector<std::string> existing_run_files(const std::string& dir);
 
-// The checks alone, with no side effect: trainers call it before loading data, so a refused command fails
-// at once (and even when the data is missing).
+// --out must be writable before training depends on it: in the folder, or in its nearest existing parent
+// when it does not exist yet, a test file of kWriteProbeBytes is written, fsynced and removed. Throws naming
+// --out and the reason (permission, read-only or full file system, a parent that is a file).
+constexpr size_t kWriteProbeBytes = size_t(1) << 20;
+void probe_writable(const std::string& dir);
+
+// The checks alone (probe_writable's test file is removed again): trainers call it before loading data,
+// so a refused command or an unwritable --out fails at once (and even when the data is missing).
 // `inputs` are files the command reads (e.g. --init-from): --force refuses to delete one of them.
 void check_run_dir(const std::string& dir, const Json& config, bool resume, bool force,
                    const std::vector<std::string>& inputs = {});

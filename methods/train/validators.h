@@ -15,4 +15,8 @@ CLI::Validator positive();                 // > 0
 CLI::Validator non_negative();             // >= 0
 CLI::Validator in_range(double lo, double hi, bool hi_open = false);  // [lo, hi] or [lo, hi)
 
+// The most --threads a trainer accepts: OpenMP creates that many threads at the first parallel region, and
+// a mistyped 100000 would fail there (thread creation) rather than here with the flag's name.
+constexpr int kMaxThreads = 1024;
+
 }  // namespace eg::train
