@@ -3,14 +3,18 @@
 // (core/cpu/conv_winograd.cpp: 3×3, padding 1, ≥ 64 channels, planes up to 32×32, ≥ 8 images), against
 // the f64 im2col path (itself checked against the naive loops in test_ops_conv.cpp): forward, dx (the
 // flipped-weight adjoint) and dW, over the shapes that stress them — rows that are not a multiple of the
-// 8-wide vector, output channel counts that are not a multiple of the 4-channel block, one input channel,
-// paddings 0 to kernel − 1, non-square kernels, odd planes (partial Winograd tiles), a batch that leaves
-// Winograd lanes empty, and batches large enough to be spread over threads.
-// Each case names the kernel its forward must take, checked before the numbers, so that the test cannot
-// pass by comparing im2col with im2col; the same cases then run with the fast kernels switched off
-// (cpu::set_fast_conv), which tests the fallback every build has. On a build without AVX2/FMA the
+// 8- and 16-wide vectors, output channel counts that are not a multiple of the 4- or 8-channel blocks
+// (nor of the 3- or 6-channel weight-gradient blocks), one input channel, paddings 0 to kernel − 1,
+// non-square kernels, odd planes (partial Winograd tiles), batches that leave Winograd lanes empty (8 + 1
+// and 16 + 1 images), and batches large enough to be spread over threads.
+// Every case runs once per instruction set this build has and this CPU runs (cpu::available_isas: AVX2,
+// AVX-512), each checked to be the one in use; each case names the kernel its forward must take, checked
+// before the numbers, so that the test cannot pass by comparing im2col with im2col. The same cases then
+// run with the generic ISA (im2col + GEMM), the fallback every build has. On a build without AVX2/FMA the
 // fast-path case is skipped and says so.
 // Shape letters: N, C, H, W input; O output channels; KH, KW kernel.
+#include <cstdlib>
+
 #include "tests/test_util.h"
 
 #include "core/cpu/conv_direct.h"
@@ -43,6 +47,10 @@ const DirectCase kCases[] = {
     {{9, 64, 5, 7}, {68, 64, 3, 3}, 1, 1, true, Path::Winograd},  // Winograd y, dx, dW: partial tiles, 8 + 1 images
     {{8, 64, 4, 4}, {64, 64, 3, 3}, 1, 1, false, Path::Winograd}, // Winograd on rows of 4 (too narrow for direct)
     {{8, 66, 6, 6}, {64, 66, 3, 3}, 1, 1, false, Path::Winograd}, // Winograd y and dx; C % 4 ≠ 0: direct dW
+    {{2, 3, 5, 19}, {7, 3, 3, 3}, 1, 1, true, Path::Direct},      // rows of 19: 16 + a partial vector; O = 7
+    {{3, 5, 9, 33}, {13, 5, 3, 3}, 0, 1, true, Path::Direct},     // rows of 33 = 2·16 + 1; O = 13
+    {{17, 64, 5, 7}, {66, 64, 3, 3}, 1, 1, true, Path::Winograd}, // 16 + 1 images: a 16-lane group and a short one
+    {{16, 64, 8, 8}, {64, 64, 3, 3}, 1, 1, false, Path::Winograd},// one full 16-lane group, Winograd dW
 };
 
 // |a − b| <= tol·max|b| + tol·|b|: float accumulation over C·KH·KW terms against double.
@@ -82,27 +90,56 @@ void check_case_against_f64(const DirectCase& c) {
   if (c.bias) check_scaled(bf.grad(), b.grad(), 1e-5, "db");
 }
 
-// Switches the fast kernels off for one scope and back to what they were.
-struct FastConvOff {
-  bool was = cpu::fast_conv_enabled();
-  FastConvOff() { cpu::set_fast_conv(false); }
-  ~FastConvOff() { cpu::set_fast_conv(was); }
+// The ISA the forward kernel of a fast-path case runs with under `isa`: 16 lanes only where a row (direct)
+// or the batch (Winograd) fills them.
+cpu::SimdIsa kernel_isa(const DirectCase& c, cpu::SimdIsa isa) {
+  if (isa != cpu::SimdIsa::avx512) return isa;
+  const int64_t OW = c.x[3] + 2 * c.pad_w - c.w[3] + 1;
+  const bool narrow = c.forward == Path::Winograd ? c.x[0] < 16 : OW <= 8;
+  return narrow ? cpu::SimdIsa::avx2 : isa;
+}
+
+// Selects one instruction set for a scope, then restores the one before.
+struct IsaScope {
+  cpu::SimdIsa was = cpu::simd_isa();
+  explicit IsaScope(cpu::SimdIsa isa) { cpu::set_simd_isa(isa); }
+  ~IsaScope() { cpu::set_simd_isa(was); }
 };
 
 }  // namespace
 
-TEST_CASE("conv direct: f32 direct and Winograd kernels equal the f64 im2col path (forward, dx, dW)" *
+TEST_CASE("conv direct: f32 direct and Winograd kernels of every available ISA equal the f64 im2col path" *
           doctest::skip(!cpu::fast_conv_compiled())) {
-  REQUIRE_MESSAGE(cpu::fast_conv_enabled(), "the fast kernels are switched off (EG_FAST_CONV=0?)");
-  for (const auto& c : kCases) {
-    INFO("x ", shape_str(c.x), " w ", shape_str(c.w), " pad ", c.pad_h, "x", c.pad_w);
-    CHECK(std::string(forward_path(c)) == (c.forward == Path::Winograd ? "winograd" : "direct"));
-    check_case_against_f64(c);
+  int fast = 0;
+  for (cpu::SimdIsa isa : cpu::available_isas()) {
+    if (isa == cpu::SimdIsa::generic) continue;
+    ++fast;
+    IsaScope scope(isa);
+    REQUIRE(cpu::simd_isa() == isa);
+    REQUIRE(cpu::fast_conv_enabled());
+    for (const auto& c : kCases) {
+      INFO("isa ", cpu::isa_name(isa), " x ", shape_str(c.x), " w ", shape_str(c.w), " pad ", c.pad_h, "x", c.pad_w);
+      CHECK(std::string(forward_path(c)) == (c.forward == Path::Winograd ? "winograd" : "direct"));
+      // The object conv2d's forward makes for this case runs with the expected ISA.
+      const Tensor w = rnd(c.w, 2).to(DType::F32);
+      const int64_t N = c.x[0], C = c.x[1], H = c.x[2], W = c.x[3], O = c.w[0];
+      if (c.forward == Path::Winograd)
+        CHECK(cpu::WinogradConv(w.data<float>(), nullptr, N, C, O, H, W, false).isa() == kernel_isa(c, isa));
+      else
+        CHECK(cpu::DirectConv(w.data<float>(), nullptr, C, O, H, W, c.w[2], c.w[3], c.pad_h, c.pad_w, false).isa() ==
+              kernel_isa(c, isa));
+      check_case_against_f64(c);
+    }
   }
+  CHECK(fast >= 1);
+#ifdef __AVX512F__
+  // A build with AVX-512 on a CPU that runs it (check_cpu_supports_build) must test both instantiations.
+  CHECK(fast == 2);
+#endif
 }
 
-TEST_CASE("conv direct: with the fast kernels switched off the same cases take im2col and still match f64") {
-  FastConvOff off;
+TEST_CASE("conv direct: with the generic ISA the same cases take im2col and still match f64") {
+  IsaScope scope(cpu::SimdIsa::generic);
   CHECK_FALSE(cpu::fast_conv_enabled());
   CHECK(cpu::isa_info().conv == "im2col+gemm");
   for (const auto& c : kCases) {
@@ -118,7 +155,10 @@ TEST_CASE("isa: the build describes its target and the CPU can run it") {
   CHECK_FALSE(i.march.empty());
   CHECK(i.march != "unknown");  // CMake passes EG_BUILD_MARCH
   CHECK_FALSE(i.eigen.empty());
-  CHECK(i.conv == (cpu::fast_conv_compiled() ? "avx2-fma (direct, winograd)" : "im2col+gemm"));
+  const char* conv = cpu::simd_isa() == cpu::SimdIsa::avx512 ? "avx512 (direct, winograd)"
+                     : cpu::simd_isa() == cpu::SimdIsa::avx2 ? "avx2-fma (direct, winograd)"
+                                                             : "im2col+gemm";
+  CHECK(i.conv == conv);
 #if defined(__AVX2__) && defined(__FMA__)
   CHECK(cpu::fast_conv_compiled());
   CHECK(i.extensions.find("avx2") != std::string::npos);
@@ -127,4 +167,25 @@ TEST_CASE("isa: the build describes its target and the CPU can run it") {
 #endif
   CHECK_NOTHROW(cpu::check_cpu_supports_build());
   CHECK(cpu::isa_summary().find("-march=" + i.march) != std::string::npos);
+}
+
+TEST_CASE("isa: EG_ISA's names, the choice of the widest, and errors for what this build or CPU lacks") {
+  for (cpu::SimdIsa i : {cpu::SimdIsa::generic, cpu::SimdIsa::avx2, cpu::SimdIsa::avx512})
+    CHECK(cpu::parse_isa(cpu::isa_name(i)) == i);
+  CHECK_THROWS_WITH_AS(cpu::parse_isa("sse9"), doctest::Contains("expected avx2, avx512 or generic"), eg::Error);
+  const auto avail = cpu::available_isas();
+  REQUIRE_FALSE(avail.empty());
+  CHECK(avail.front() == cpu::SimdIsa::generic);
+  CHECK(cpu::fast_conv_compiled() == cpu::isa_available(cpu::SimdIsa::avx2));
+  // Without EG_ISA in the environment the process starts with the widest available.
+  if (!std::getenv("EG_ISA") && !std::getenv("EG_FAST_CONV")) CHECK(cpu::simd_isa() == avail.back());
+  for (cpu::SimdIsa i : {cpu::SimdIsa::avx2, cpu::SimdIsa::avx512})
+    if (!cpu::isa_available(i))
+      CHECK_THROWS_WITH_AS(cpu::set_simd_isa(i), doctest::Contains("not available"), eg::Error);
+  {
+    IsaScope off(cpu::SimdIsa::generic);
+    CHECK_FALSE(cpu::fast_conv_enabled());
+    cpu::set_fast_conv(true);
+    CHECK(cpu::simd_isa() == avail.back());
+  }
 }

@@ -220,8 +220,8 @@ int64_t gemm_block(const Geom& g) { return std::clamp<int64_t>(256 / std::max<in
 template <class T> void conv_forward_impl(const T* x, const T* w, const T* b, T* y, const Geom& g) {
   if constexpr (std::is_same_v<T, float>) {
     if (WinogradConv::applies(g.p, g.N, g.C, g.O, g.H, g.W, g.KH, g.KW)) {
-      const WinogradConv wc(w, b, g.C, g.O, g.H, g.W, /*adjoint=*/false);
-      const int64_t L = WinogradConv::kLanes;
+      const WinogradConv wc(w, b, g.N, g.C, g.O, g.H, g.W, /*adjoint=*/false);
+      const int64_t L = wc.lanes();
       for_each_image<T>((g.N + L - 1) / L, wc.scratch_size(), L * g.O * g.K * g.P, [&](int64_t grp, T* scratch, int) {
         const int64_t n0 = grp * L;
         wc.run(x + n0 * g.C * g.H * g.W, std::min(L, g.N - n0), y + n0 * g.O * g.P, scratch);
@@ -274,8 +274,8 @@ template <class T> void conv_backward_impl(const T* dy, const T* x, const T* w, 
     // dx = the stride-1 convolution of dy [O, OH, OW] with w[c, o, KH−1−kh, KW−1−kw] and padding
     // KH−1−ph (output [C, H, W]); the loop below then only computes dW and db.
     if (dx && WinogradConv::applies(g.p, g.N, g.O, g.C, g.OH, g.OW, g.KH, g.KW)) {
-      const WinogradConv wc(w, nullptr, g.O, g.C, g.OH, g.OW, /*adjoint=*/true);
-      const int64_t L = WinogradConv::kLanes;
+      const WinogradConv wc(w, nullptr, g.N, g.O, g.C, g.OH, g.OW, /*adjoint=*/true);
+      const int64_t L = wc.lanes();
       for_each_image<T>((g.N + L - 1) / L, wc.scratch_size(), L * g.O * g.K * g.P, [&](int64_t grp, T* scratch, int) {
         const int64_t n0 = grp * L;
         wc.run(dy + n0 * g.O * g.P, std::min(L, g.N - n0), dx + n0 * g.C * g.H * g.W, scratch);
@@ -296,8 +296,8 @@ template <class T> void conv_backward_impl(const T* dy, const T* x, const T* w, 
     // of images accumulated by chunked_sum.
     if (!dx && (dw || db) && WinogradWeightGrad::applies(g.p, g.N, g.C, g.O, g.H, g.W, g.KH, g.KW)) {
       if (dw) {
-        const WinogradWeightGrad gw(g.C, g.O, g.H, g.W);
-        const int64_t L = WinogradConv::kLanes;
+        const WinogradWeightGrad gw(g.N, g.C, g.O, g.H, g.W);
+        const int64_t L = gw.lanes();
         auto ghat = memory::scratch<T>((size_t)gw.ghat_size());
         chunked_sum<T>((g.N + L - 1) / L, gw.ghat_size(), gw.scratch_size(), L * g.O * g.K * g.P,
                        [&](int64_t grp, T* part, T* scratch) {

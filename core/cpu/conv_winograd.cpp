@@ -1,10 +1,11 @@
-// conv_winograd.cpp — Winograd F(2×2, 3×3) of conv_winograd.h, eight images per call, one per lane:
-//   1. x8 [C][Hp][Wp][8]: the images interleaved by lane, zero-padded (1 before, and after up to a whole
+// conv_winograd.cpp — Winograd F(2×2, 3×3) of conv_winograd.h, L images per call (the ISA's lanes: 8 or
+// 16), one per lane; every step is a template over the ISA struct S of conv_simd.h:
+//   1. xL [C][Hp][Wp][L]: the images interleaved by lane, zero-padded (1 before, and after up to a whole
 //      number of 2×2 tiles plus 1), so a tile's 4×4 input is 16 full-vector loads.
-//   then, for chunks of up to 48 tiles (so that V and M stay in cache from one step to the next):
-//   2. V = Bᵀ d B for every channel and tile (adds only), stored as panels [16][tiles/3][C][3][8] so that
+//   then, for chunks of up to 384/L tiles (so that V and M stay in cache from one step to the next):
+//   2. V = Bᵀ d B for every channel and tile (adds only), stored as panels [16][tiles/3][C][3][L] so that
 //      the product below reads each panel of 3 tiles in order.
-//   3. M [16][O][tiles][8] = U_ξ · V_ξ for each ξ: compute_panel of conv_simd.h (depth C).
+//   3. M [16][O][tiles][L] = U_ξ · V_ξ for each ξ: compute_panel of conv_simd.h (depth C).
 //   4. y = Aᵀ m A per output channel and tile (adds only), plus bias, written back image by image.
 // With Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1], G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1],
 // Aᵀ = [1 1 1 0; 0 1 −1 −1] (Lavin & Gray). The filter transform is done in double, once per call.
@@ -20,16 +21,24 @@
 
 namespace eg::cpu {
 
-using simd::kOB;
-using simd::kPB;
+namespace {
+
+// The ISA a Winograd object runs with for a batch of N: 16 lanes where the batch fills them.
+SimdIsa winograd_isa(int64_t N) {
+  const SimdIsa isa = simd_isa();
+  return isa == SimdIsa::avx512 && N < 16 ? SimdIsa::avx2 : isa;
+}
+
+int64_t lanes_of(SimdIsa isa) { return isa == SimdIsa::avx512 ? 16 : 8; }
+
+}  // namespace
 
 #ifdef EG_DIRECT_CONV
 namespace {
 
-constexpr int64_t kL = WinogradConv::kLanes;
-
-// dst [C][Hp][Wp][8] = nb ≤ 8 images x [nb, C, H, W] interleaved by lane, placed `pad` rows and columns
+// dst [C][Hp][Wp][kL] = nb ≤ kL images x [nb, C, H, W] interleaved by lane, placed `pad` rows and columns
 // in, zero elsewhere (and in the lanes past nb).
+template <int64_t kL>
 void interleave(const float* x, int64_t nb, int64_t C, int64_t H, int64_t W, int64_t Hp, int64_t Wp, int64_t pad,
                 float* dst) {
   std::fill(dst, dst + C * Hp * Wp * kL, 0.0f);
@@ -44,21 +53,23 @@ void interleave(const float* x, int64_t nb, int64_t C, int64_t H, int64_t W, int
 }
 
 // v[ξ] = (Bᵀ d B)_ξ for the 4×4 tile of vectors whose top-left is d0 (rows Wp vectors apart).
-inline void input_transform(const float* d0, int64_t Wp, __m256 (&v)[16]) {
-  __m256 u[4][4];
+template <class S> inline void input_transform(const float* d0, int64_t Wp, typename S::V (&v)[16]) {
+  using V = typename S::V;
+  constexpr int64_t kL = S::L;
+  V u[4][4];
   for (int k = 0; k < 4; ++k) {  // u = Bᵀ d, column k
-    const __m256 r0 = _mm256_loadu_ps(d0 + (0 * Wp + k) * kL), r1 = _mm256_loadu_ps(d0 + (1 * Wp + k) * kL);
-    const __m256 r2 = _mm256_loadu_ps(d0 + (2 * Wp + k) * kL), r3 = _mm256_loadu_ps(d0 + (3 * Wp + k) * kL);
-    u[0][k] = _mm256_sub_ps(r0, r2);
-    u[1][k] = _mm256_add_ps(r1, r2);
-    u[2][k] = _mm256_sub_ps(r2, r1);
-    u[3][k] = _mm256_sub_ps(r1, r3);
+    const V r0 = S::load(d0 + (0 * Wp + k) * kL), r1 = S::load(d0 + (1 * Wp + k) * kL);
+    const V r2 = S::load(d0 + (2 * Wp + k) * kL), r3 = S::load(d0 + (3 * Wp + k) * kL);
+    u[0][k] = S::sub(r0, r2);
+    u[1][k] = S::add(r1, r2);
+    u[2][k] = S::sub(r2, r1);
+    u[3][k] = S::sub(r1, r3);
   }
   for (int r = 0; r < 4; ++r) {  // v = u B, row r
-    v[r * 4 + 0] = _mm256_sub_ps(u[r][0], u[r][2]);
-    v[r * 4 + 1] = _mm256_add_ps(u[r][1], u[r][2]);
-    v[r * 4 + 2] = _mm256_sub_ps(u[r][2], u[r][1]);
-    v[r * 4 + 3] = _mm256_sub_ps(u[r][1], u[r][3]);
+    v[r * 4 + 0] = S::sub(u[r][0], u[r][2]);
+    v[r * 4 + 1] = S::add(u[r][1], u[r][2]);
+    v[r * 4 + 2] = S::sub(u[r][2], u[r][1]);
+    v[r * 4 + 3] = S::sub(u[r][1], u[r][3]);
   }
 }
 
@@ -69,15 +80,20 @@ bool WinogradConv::applies(const kernels::Conv2dParams& p, int64_t N, int64_t C,
                            int64_t KH, int64_t KW) {
 #ifdef EG_DIRECT_CONV
   return fast_conv_enabled() && KH == 3 && KW == 3 && p.stride_h == 1 && p.stride_w == 1 && p.dilation_h == 1 && p.dilation_w == 1 &&
-         p.pad_h == 1 && p.pad_w == 1 && p.groups == 1 && C >= 64 && O >= 64 && H * W <= 1024 && N >= kLanes;
+         p.pad_h == 1 && p.pad_w == 1 && p.groups == 1 && C >= 64 && O >= 64 && H * W <= 1024 && N >= 8;
 #else
   return false;
 #endif
 }
 
-WinogradConv::WinogradConv(const float* w, const float* b, int64_t C, int64_t O, int64_t H, int64_t W, bool adjoint)
-    : C_(C), O_(O), H_(H), W_(W) {
+WinogradConv::WinogradConv(const float* w, const float* b, int64_t N, int64_t C, int64_t O, int64_t H, int64_t W,
+                           bool adjoint)
+    : C_(C), O_(O), H_(H), W_(W), isa_(winograd_isa(N)) {
   ENGINE_CHECK(H >= 1 && W >= 1, "conv2d (winograd): empty plane ", H, "x", W);
+  ENGINE_CHECK(isa_ != SimdIsa::generic, "conv2d (winograd): no fast instruction set in use (applies is false)");
+  lanes_ = lanes_of(isa_);
+  ob_ = isa_ == SimdIsa::avx512 ? 8 : 4;  // the ISA's kOB (conv_simd.h)
+  const int64_t kOB = ob_;
   TH_ = (H + 1) / 2;
   TW_ = (W + 1) / 2;
   T_ = TH_ * TW_;
@@ -113,12 +129,23 @@ WinogradConv::WinogradConv(const float* w, const float* b, int64_t C, int64_t O,
 }
 
 int64_t WinogradConv::scratch_size() const {
-  return kLanes * (C_ * Hp_ * Wp_ + 16 * C_ * chunk() + 16 * O_ * chunk());
+  return lanes_ * (C_ * Hp_ * Wp_ + 16 * C_ * chunk() + 16 * O_ * chunk());
 }
 
 void WinogradConv::run(const float* x, int64_t nb, float* y, float* scratch) const {
+  ENGINE_CHECK(nb >= 1 && nb <= lanes_, "conv2d (winograd): ", nb, " images, expected 1 to ", lanes_);
 #ifdef EG_DIRECT_CONV
-  ENGINE_CHECK(nb >= 1 && nb <= kLanes, "conv2d (winograd): ", nb, " images, expected 1 to ", kLanes);
+  simd::with_isa(isa_, [&](auto s) { run_with<decltype(s)>(x, nb, y, scratch); });
+#else
+  (void)x, (void)y, (void)scratch;
+  ENGINE_FAIL("conv2d (winograd): this build has no AVX2/FMA kernels (WinogradConv::applies is false)");
+#endif
+}
+
+template <class S> void WinogradConv::run_with(const float* x, int64_t nb, float* y, float* scratch) const {
+#ifdef EG_DIRECT_CONV
+  using Vec = typename S::V;
+  constexpr int64_t kLanes = S::L, kOB = S::kOB, kPB = S::kPB;
   const int64_t TC = chunk();
   float* x8 = scratch;
   float* V = x8 + kLanes * C_ * Hp_ * Wp_;
@@ -126,7 +153,7 @@ void WinogradConv::run(const float* x, int64_t nb, float* y, float* scratch) con
   const int64_t HW = H_ * W_, blocks = (O_ + kOB - 1) / kOB;
 
   // 1. Interleave the images by lane into zero-padded planes.
-  interleave(x, nb, C_, H_, W_, Hp_, Wp_, 1, x8);
+  interleave<kLanes>(x, nb, C_, H_, W_, Hp_, Wp_, 1, x8);
 
   // Steps 2–4 run over chunks of TC tiles, so that V and M stay in cache between the steps.
   for (int64_t t0 = 0; t0 < T_; t0 += TC) {
@@ -144,44 +171,44 @@ void WinogradConv::run(const float* x, int64_t nb, float* y, float* scratch) con
     for (int64_t c = 0; c < C_; ++c)
       for (int64_t t = 0; t < nt; ++t) {
         const int64_t ti = (t0 + t) / TW_, tj = (t0 + t) % TW_;
-        __m256 v16[16];
-        input_transform(x8 + ((c * Hp_ + 2 * ti) * Wp_ + 2 * tj) * kLanes, Wp_, v16);
+        Vec v16[16];
+        input_transform<S>(x8 + ((c * Hp_ + 2 * ti) * Wp_ + 2 * tj) * kLanes, Wp_, v16);
         float* v = V + (((t / kPB) * C_ + c) * kPB + t % kPB) * kLanes;
-        for (int xi = 0; xi < 16; ++xi) _mm256_storeu_ps(v + xi * vxi, v16[xi]);
+        for (int xi = 0; xi < 16; ++xi) S::store(v + xi * vxi, v16[xi]);
       }
 
-    // 3. M_ξ = U_ξ · V_ξ: blocks of 4 output channels × one panel of 3 tiles, summed over C. The panel
+    // 3. M_ξ = U_ξ · V_ξ: blocks of kOB output channels × one panel of 3 tiles, summed over C. The panel
     // (C·3 vectors) stays in L1 while all output channel blocks use it.
     for (int64_t xi = 0; xi < 16; ++xi)
       for (int64_t pn = 0; pn < panels; ++pn) {
         const float* panel = V + xi * vxi + pn * C_ * kPB * kLanes;
         for (int64_t ob = 0; ob < blocks; ++ob) {
           const int nout = (int)std::min<int64_t>(kOB, O_ - ob * kOB);
-          __m256 acc[kOB][kPB];
-          simd::compute_panel<kOB, kPB>(U_.get() + (xi * blocks + ob) * C_ * kOB, panel, C_, acc);
+          Vec acc[kOB][kPB];
+          simd::compute_panel<S, kOB, kPB>(U_.get() + (xi * blocks + ob) * C_ * kOB, panel, C_, acc);
           for (int j = 0; j < nout; ++j)
             for (int q = 0; q < kPB && pn * kPB + q < nt; ++q)
-              _mm256_storeu_ps(M + xi * mxi + ((ob * kOB + j) * nt + pn * kPB + q) * kLanes, acc[j][q]);
+              S::store(M + xi * mxi + ((ob * kOB + j) * nt + pn * kPB + q) * kLanes, acc[j][q]);
         }
       }
 
     // 4. y = Aᵀ m A + b, then each lane back to its image.
-    alignas(32) float out[4][kLanes];
+    alignas(64) float out[4][kLanes];
     for (int64_t o = 0; o < O_; ++o) {
-      const __m256 bo = _mm256_set1_ps(bias_[(size_t)o]);
+      const Vec bo = S::set1(bias_[(size_t)o]);
       for (int64_t t = 0; t < nt; ++t) {
         const int64_t ti = (t0 + t) / TW_, tj = (t0 + t) % TW_;
         const float* m = M + (o * nt + t) * kLanes;
-        __m256 sr[2][4];
+        Vec sr[2][4];
         for (int k = 0; k < 4; ++k) {  // sr = Aᵀ m, column k
-          const __m256 m0 = _mm256_loadu_ps(m + (0 * 4 + k) * mxi), m1 = _mm256_loadu_ps(m + (1 * 4 + k) * mxi);
-          const __m256 m2 = _mm256_loadu_ps(m + (2 * 4 + k) * mxi), m3 = _mm256_loadu_ps(m + (3 * 4 + k) * mxi);
-          sr[0][k] = _mm256_add_ps(_mm256_add_ps(m0, m1), m2);
-          sr[1][k] = _mm256_sub_ps(_mm256_sub_ps(m1, m2), m3);
+          const Vec m0 = S::load(m + (0 * 4 + k) * mxi), m1 = S::load(m + (1 * 4 + k) * mxi);
+          const Vec m2 = S::load(m + (2 * 4 + k) * mxi), m3 = S::load(m + (3 * 4 + k) * mxi);
+          sr[0][k] = S::add(S::add(m0, m1), m2);
+          sr[1][k] = S::sub(S::sub(m1, m2), m3);
         }
         for (int r = 0; r < 2; ++r) {  // y = sr A, row r
-          _mm256_store_ps(out[2 * r], _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(sr[r][0], sr[r][1]), sr[r][2]), bo));
-          _mm256_store_ps(out[2 * r + 1], _mm256_add_ps(_mm256_sub_ps(_mm256_sub_ps(sr[r][1], sr[r][2]), sr[r][3]), bo));
+          S::store(out[2 * r], S::add(S::add(S::add(sr[r][0], sr[r][1]), sr[r][2]), bo));
+          S::store(out[2 * r + 1], S::add(S::sub(S::sub(sr[r][1], sr[r][2]), sr[r][3]), bo));
         }
         for (int r = 0; r < 2 && 2 * ti + r < H_; ++r)
           for (int k = 0; k < 2 && 2 * tj + k < W_; ++k)
@@ -190,7 +217,7 @@ void WinogradConv::run(const float* x, int64_t nb, float* y, float* scratch) con
     }
   }
 #else
-  ENGINE_FAIL("conv2d (winograd): this build has no AVX2/FMA kernels (WinogradConv::applies is false)");
+  (void)x, (void)nb, (void)y, (void)scratch;
 #endif
 }
 
@@ -202,7 +229,10 @@ bool WinogradWeightGrad::applies(const kernels::Conv2dParams& p, int64_t N, int6
   return WinogradConv::applies(p, N, C, O, H, W, KH, KW) && C % 4 == 0 && O % 2 == 0 && H * W <= 256;
 }
 
-WinogradWeightGrad::WinogradWeightGrad(int64_t C, int64_t O, int64_t H, int64_t W) : C_(C), O_(O), H_(H), W_(W) {
+WinogradWeightGrad::WinogradWeightGrad(int64_t N, int64_t C, int64_t O, int64_t H, int64_t W)
+    : C_(C), O_(O), H_(H), W_(W), isa_(winograd_isa(N)) {
+  ENGINE_CHECK(isa_ != SimdIsa::generic, "conv2d backward (winograd): no fast instruction set in use");
+  lanes_ = lanes_of(isa_);
   ENGINE_CHECK(H >= 1 && W >= 1 && C % 4 == 0 && O % 2 == 0, "conv2d backward (winograd): unsupported ", C, " -> ",
                O, " channels on ", H, "x", W);
   TH_ = (H + 1) / 2;
@@ -213,40 +243,34 @@ WinogradWeightGrad::WinogradWeightGrad(int64_t C, int64_t O, int64_t H, int64_t 
 }
 
 int64_t WinogradWeightGrad::scratch_size() const {
-  // x8 padded, dy8 [O][2·TH][2·TW][8], then V [16][C][chunk][8] and Ŷ [16][O][chunk][8].
-  return WinogradConv::kLanes * (C_ * Hp_ * Wp_ + O_ * 4 * T_ + 16 * (C_ + O_) * chunk());
+  // xL padded, dyL [O][2·TH][2·TW][L], then V [16][C][chunk][L] and Ŷ [16][O][chunk][L].
+  return lanes_ * (C_ * Hp_ * Wp_ + O_ * 4 * T_ + 16 * (C_ + O_) * chunk());
 }
 
 #ifdef EG_DIRECT_CONV
 namespace {
 
-// The 8 lane sums of a[0..7], in order, as one vector.
-inline __m256 hsum8(const __m256 (&a)[8]) {
-  const __m256 t0 = _mm256_hadd_ps(a[0], a[1]), t1 = _mm256_hadd_ps(a[2], a[3]);
-  const __m256 t2 = _mm256_hadd_ps(a[4], a[5]), t3 = _mm256_hadd_ps(a[6], a[7]);
-  const __m256 u0 = _mm256_hadd_ps(t0, t1), u1 = _mm256_hadd_ps(t2, t3);
-  return _mm256_add_ps(_mm256_permute2f128_ps(u0, u1, 0x20), _mm256_permute2f128_ps(u0, u1, 0x31));
-}
-
 // g[j][k] += Σ_t Σ_lanes y[j][t] · v[k][t] for 2 output and 4 input channels over n tiles: y[j], v[k] point
 // at rows of n vectors. 8 accumulators, 6 loads per 8 FMAs; one hsum8 at the end.
+template <class S>
 inline void grad_block(const float* const (&y)[2], const float* const (&v)[4], int64_t n, float* g0, float* g1) {
-  __m256 acc[8];
-  for (auto& a : acc) a = _mm256_setzero_ps();
-  for (int64_t t = 0; t < n * kL; t += kL) {
-    __m256 yv[2], vv[4];
+  using V = typename S::V;
+  V acc[8];
+  for (auto& a : acc) a = S::zero();
+  for (int64_t t = 0; t < n * S::L; t += S::L) {
+    V yv[2], vv[4];
     for (int j = 0; j < 2; ++j) {
-      yv[j] = _mm256_loadu_ps(y[j] + t);
-      __asm__("" : "+x"(yv[j]));  // loaded once (see simd::compute_block)
+      yv[j] = S::load(y[j] + t);
+      S::pin(yv[j]);  // loaded once (see simd::compute_block)
     }
     for (int k = 0; k < 4; ++k) {
-      vv[k] = _mm256_loadu_ps(v[k] + t);
-      __asm__("" : "+x"(vv[k]));
+      vv[k] = S::load(v[k] + t);
+      S::pin(vv[k]);
     }
     for (int j = 0; j < 2; ++j)
-      for (int k = 0; k < 4; ++k) acc[j * 4 + k] = _mm256_fmadd_ps(yv[j], vv[k], acc[j * 4 + k]);
+      for (int k = 0; k < 4; ++k) acc[j * 4 + k] = S::fma(yv[j], vv[k], acc[j * 4 + k]);
   }
-  const __m256 s = hsum8(acc);
+  const __m256 s = simd::hsum8<S>(acc);
   _mm_storeu_ps(g0, _mm_add_ps(_mm_loadu_ps(g0), _mm256_castps256_ps128(s)));
   _mm_storeu_ps(g1, _mm_add_ps(_mm_loadu_ps(g1), _mm256_extractf128_ps(s, 1)));
 }
@@ -255,39 +279,51 @@ inline void grad_block(const float* const (&y)[2], const float* const (&v)[4], i
 #endif
 
 void WinogradWeightGrad::accumulate(const float* x, const float* dy, int64_t nb, float* ghat, float* scratch) const {
+  ENGINE_CHECK(nb >= 1 && nb <= lanes_, "conv2d backward (winograd): ", nb, " images, expected 1 to ", lanes_);
 #ifdef EG_DIRECT_CONV
-  ENGINE_CHECK(nb >= 1 && nb <= WinogradConv::kLanes, "conv2d backward (winograd): ", nb, " images, expected 1 to ", WinogradConv::kLanes);
+  simd::with_isa(isa_, [&](auto s) { accumulate_with<decltype(s)>(x, dy, nb, ghat, scratch); });
+#else
+  (void)x, (void)dy, (void)ghat, (void)scratch;
+  ENGINE_FAIL("conv2d backward (winograd): this build has no AVX2/FMA kernels");
+#endif
+}
+
+template <class S>
+void WinogradWeightGrad::accumulate_with(const float* x, const float* dy, int64_t nb, float* ghat, float* scratch) const {
+#ifdef EG_DIRECT_CONV
+  using Vec = typename S::V;
+  constexpr int64_t kL = S::L;
   const int64_t TC = chunk(), Hq = 2 * TH_, Wq = 2 * TW_;
   float* x8 = scratch;
-  float* dy8 = x8 + WinogradConv::kLanes * C_ * Hp_ * Wp_;
-  float* V = dy8 + WinogradConv::kLanes * O_ * Hq * Wq;
-  float* Y = V + WinogradConv::kLanes * 16 * C_ * TC;
-  interleave(x, nb, C_, H_, W_, Hp_, Wp_, 1, x8);
-  interleave(dy, nb, O_, H_, W_, Hq, Wq, 0, dy8);  // zero past an odd edge: those outputs do not exist
+  float* dy8 = x8 + kL * C_ * Hp_ * Wp_;
+  float* V = dy8 + kL * O_ * Hq * Wq;
+  float* Y = V + kL * 16 * C_ * TC;
+  interleave<kL>(x, nb, C_, H_, W_, Hp_, Wp_, 1, x8);
+  interleave<kL>(dy, nb, O_, H_, W_, Hq, Wq, 0, dy8);  // zero past an odd edge: those outputs do not exist
   for (int64_t t0 = 0; t0 < T_; t0 += TC) {
     const int64_t nt = std::min(TC, T_ - t0);
-    const int64_t vxi = C_ * nt * WinogradConv::kLanes, yxi = O_ * nt * WinogradConv::kLanes;  // strides between ξ planes
+    const int64_t vxi = C_ * nt * kL, yxi = O_ * nt * kL;  // strides between ξ planes
     for (int64_t t = 0; t < nt; ++t) {
       const int64_t ti = (t0 + t) / TW_, tj = (t0 + t) % TW_;
       for (int64_t c = 0; c < C_; ++c) {  // V = Bᵀ d B
-        __m256 v16[16];
-        input_transform(x8 + ((c * Hp_ + 2 * ti) * Wp_ + 2 * tj) * WinogradConv::kLanes, Wp_, v16);
-        for (int xi = 0; xi < 16; ++xi) _mm256_storeu_ps(V + xi * vxi + (c * nt + t) * WinogradConv::kLanes, v16[xi]);
+        Vec v16[16];
+        input_transform<S>(x8 + ((c * Hp_ + 2 * ti) * Wp_ + 2 * tj) * kL, Wp_, v16);
+        for (int xi = 0; xi < 16; ++xi) S::store(V + xi * vxi + (c * nt + t) * kL, v16[xi]);
       }
       for (int64_t o = 0; o < O_; ++o) {  // Ŷ = A dy Aᵀ, A = [1 0; 1 1; 1 −1; 0 −1]
-        const float* d = dy8 + ((o * Hq + 2 * ti) * Wq + 2 * tj) * WinogradConv::kLanes;
-        const __m256 d00 = _mm256_loadu_ps(d), d01 = _mm256_loadu_ps(d + WinogradConv::kLanes);
-        const __m256 d10 = _mm256_loadu_ps(d + Wq * WinogradConv::kLanes), d11 = _mm256_loadu_ps(d + (Wq + 1) * WinogradConv::kLanes);
-        const __m256 z[4][2] = {{d00, d01},
-                                {_mm256_add_ps(d00, d10), _mm256_add_ps(d01, d11)},
-                                {_mm256_sub_ps(d00, d10), _mm256_sub_ps(d01, d11)},
-                                {_mm256_sub_ps(_mm256_setzero_ps(), d10), _mm256_sub_ps(_mm256_setzero_ps(), d11)}};
-        float* yo = Y + (o * nt + t) * WinogradConv::kLanes;
+        const float* d = dy8 + ((o * Hq + 2 * ti) * Wq + 2 * tj) * kL;
+        const Vec d00 = S::load(d), d01 = S::load(d + kL);
+        const Vec d10 = S::load(d + Wq * kL), d11 = S::load(d + (Wq + 1) * kL);
+        const Vec z[4][2] = {{d00, d01},
+                             {S::add(d00, d10), S::add(d01, d11)},
+                             {S::sub(d00, d10), S::sub(d01, d11)},
+                             {S::sub(S::zero(), d10), S::sub(S::zero(), d11)}};
+        float* yo = Y + (o * nt + t) * kL;
         for (int r = 0; r < 4; ++r) {
-          _mm256_storeu_ps(yo + (r * 4 + 0) * yxi, z[r][0]);
-          _mm256_storeu_ps(yo + (r * 4 + 1) * yxi, _mm256_add_ps(z[r][0], z[r][1]));
-          _mm256_storeu_ps(yo + (r * 4 + 2) * yxi, _mm256_sub_ps(z[r][0], z[r][1]));
-          _mm256_storeu_ps(yo + (r * 4 + 3) * yxi, _mm256_sub_ps(_mm256_setzero_ps(), z[r][1]));
+          S::store(yo + (r * 4 + 0) * yxi, z[r][0]);
+          S::store(yo + (r * 4 + 1) * yxi, S::add(z[r][0], z[r][1]));
+          S::store(yo + (r * 4 + 2) * yxi, S::sub(z[r][0], z[r][1]));
+          S::store(yo + (r * 4 + 3) * yxi, S::sub(S::zero(), z[r][1]));
         }
       }
     }
@@ -295,15 +331,15 @@ void WinogradWeightGrad::accumulate(const float* x, const float* dy, int64_t nb,
     for (int64_t xi = 0; xi < 16; ++xi)
       for (int64_t o = 0; o < O_; o += 2)
         for (int64_t c = 0; c < C_; c += 4) {
-          const float* const yr[2] = {Y + xi * yxi + o * nt * WinogradConv::kLanes, Y + xi * yxi + (o + 1) * nt * WinogradConv::kLanes};
-          const float* const vr[4] = {V + xi * vxi + c * nt * WinogradConv::kLanes, V + xi * vxi + (c + 1) * nt * WinogradConv::kLanes,
-                                      V + xi * vxi + (c + 2) * nt * WinogradConv::kLanes, V + xi * vxi + (c + 3) * nt * WinogradConv::kLanes};
+          const float* const yr[2] = {Y + xi * yxi + o * nt * kL, Y + xi * yxi + (o + 1) * nt * kL};
+          const float* const vr[4] = {V + xi * vxi + c * nt * kL, V + xi * vxi + (c + 1) * nt * kL,
+                                      V + xi * vxi + (c + 2) * nt * kL, V + xi * vxi + (c + 3) * nt * kL};
           float* g = ghat + (xi * O_ + o) * C_ + c;
-          grad_block(yr, vr, nt, g, g + C_);
+          grad_block<S>(yr, vr, nt, g, g + C_);
         }
   }
 #else
-  ENGINE_FAIL("conv2d backward (winograd): this build has no AVX2/FMA kernels");
+  (void)x, (void)dy, (void)nb, (void)ghat, (void)scratch;
 #endif
 }
 

@@ -81,27 +81,92 @@ std::string cpu_model() {
   return "unknown";
 }
 
-std::atomic<bool>& fast_conv_switch() {
-  static std::atomic<bool> on{[] {
-    const char* e = std::getenv("EG_FAST_CONV");
-    return !(e && std::string(e) == "0");
-  }()};
-  return on;
+bool compiled(SimdIsa isa) {
+  switch (isa) {
+    case SimdIsa::generic: return true;
+#ifdef EG_DIRECT_CONV
+    case SimdIsa::avx2: return true;
+#endif
+#ifdef EG_AVX512_CONV
+    case SimdIsa::avx512: return true;
+#endif
+    default: return false;
+  }
+}
+
+bool cpu_runs(SimdIsa isa) {
+  switch (isa) {
+    case SimdIsa::avx2: return cpu_has("avx2") && cpu_has("fma");
+    case SimdIsa::avx512: return cpu_has("avx512f") && cpu_has("avx2") && cpu_has("fma");
+    default: return true;
+  }
+}
+
+SimdIsa widest_available() {
+  for (SimdIsa i : {SimdIsa::avx512, SimdIsa::avx2})
+    if (isa_available(i)) return i;
+  return SimdIsa::generic;
+}
+
+// Which ISA a process starts with: EG_ISA, else EG_FAST_CONV=0 (generic), else the widest.
+SimdIsa initial_isa() {
+  if (const char* e = std::getenv("EG_ISA"); e && *e) {
+    const SimdIsa want = parse_isa(e);
+    ENGINE_CHECK(isa_available(want), "EG_ISA=", e, ": not available here (this build, -march=", EG_BUILD_MARCH,
+                 ", on ", cpu_model(), " has: ", [] {
+                   std::string s;
+                   for (SimdIsa i : available_isas()) s += (s.empty() ? "" : ", ") + std::string(isa_name(i));
+                   return s;
+                 }(), ")");
+    return want;
+  }
+  if (const char* e = std::getenv("EG_FAST_CONV"); e && std::string(e) == "0") return SimdIsa::generic;
+  return widest_available();
+}
+
+std::atomic<SimdIsa>& isa_switch() {
+  static std::atomic<SimdIsa> isa{initial_isa()};
+  return isa;
 }
 
 }  // namespace
 
-bool fast_conv_compiled() {
-#ifdef EG_DIRECT_CONV
-  return true;
-#else
-  return false;
-#endif
+const char* isa_name(SimdIsa isa) {
+  switch (isa) {
+    case SimdIsa::avx2: return "avx2";
+    case SimdIsa::avx512: return "avx512";
+    default: return "generic";
+  }
 }
 
-bool fast_conv_enabled() { return fast_conv_compiled() && fast_conv_switch().load(std::memory_order_relaxed); }
+SimdIsa parse_isa(const std::string& name) {
+  for (SimdIsa i : {SimdIsa::generic, SimdIsa::avx2, SimdIsa::avx512})
+    if (name == isa_name(i)) return i;
+  ENGINE_FAIL("unknown instruction set '", name, "' (EG_ISA): expected avx2, avx512 or generic");
+}
 
-void set_fast_conv(bool on) { fast_conv_switch().store(on, std::memory_order_relaxed); }
+bool isa_available(SimdIsa isa) { return compiled(isa) && cpu_runs(isa); }
+
+std::vector<SimdIsa> available_isas() {
+  std::vector<SimdIsa> v;
+  for (SimdIsa i : {SimdIsa::generic, SimdIsa::avx2, SimdIsa::avx512})
+    if (isa_available(i)) v.push_back(i);
+  return v;
+}
+
+SimdIsa simd_isa() { return isa_switch().load(std::memory_order_relaxed); }
+
+void set_simd_isa(SimdIsa isa) {
+  ENGINE_CHECK(isa_available(isa), "set_simd_isa: ", isa_name(isa), " is not available in this build (-march=",
+               EG_BUILD_MARCH, ") on this CPU (", cpu_model(), ")");
+  isa_switch().store(isa, std::memory_order_relaxed);
+}
+
+bool fast_conv_compiled() { return compiled(SimdIsa::avx2); }
+
+bool fast_conv_enabled() { return simd_isa() != SimdIsa::generic; }
+
+void set_fast_conv(bool on) { set_simd_isa(on ? widest_available() : SimdIsa::generic); }
 
 IsaInfo isa_info() {
   IsaInfo info;
@@ -110,7 +175,11 @@ IsaInfo isa_info() {
   for (const auto& e : extensions()) info.extensions += (info.extensions.empty() ? "" : " ") + e;
   if (info.extensions.empty()) info.extensions = "baseline";
   info.eigen = Eigen::SimdInstructionSetsInUse();
-  info.conv = fast_conv_enabled() ? "avx2-fma (direct, winograd)" : "im2col+gemm";
+  switch (simd_isa()) {
+    case SimdIsa::avx512: info.conv = "avx512 (direct, winograd)"; break;
+    case SimdIsa::avx2: info.conv = "avx2-fma (direct, winograd)"; break;
+    default: info.conv = "im2col+gemm";
+  }
   return info;
 }
 
