@@ -6,17 +6,23 @@
 // Extra workload (not in torch_bench.py, run only when named): loader_fmnist, the data loader alone: epochs
 // of Fashion-MNIST train (data/ or --data-dir) in batches of 128 with random crop (pad 4) + flip +
 // normalize, synchronous, in images/s.
+// Extra workload conv_layers (run only when named): the convolution layers of resnet32_cifar_b128 and
+// resnet32_fmnist_b128 one at a time (forward, dx and dW separately), with their GFLOP/s and the fraction of
+// this machine's FMA peak, measured first by a register-only FMA loop of the ISA in use on every thread.
 // --distributed (run under mpirun -np N, tools/bench-distributed): the training workloads data-parallel,
 // each rank stepping on its share of the batch with the gradients averaged (methods/train/data_parallel.h);
 // rank 0 prints the global images/s and the all-reduce's median ms per step. Alone it is one rank.
 // Usage: bench [--only a,b] [--device cpu|cuda] [--threads N] [--steps N] [--memory-steps N] [--data-dir D]
 //        [--distributed [--sync-bn]]
 // The first line (a "# " comment, not JSON) names the CPU, the build target and the kernels in use;
-// EG_FAST_CONV=0 in the environment times the im2col fallback instead of the AVX2 convolutions.
+// EG_ISA=avx2|avx512|generic in the environment times that instruction set's convolutions instead of the
+// widest (generic: the im2col fallback).
 #include <omp.h>
 
 #include <CLI/CLI.hpp>
 #include "core/eigen.h"
+#include "core/cpu/conv_simd.h"
+#include "core/kernels_nn.h"
 #include "core/cpu/isa.h"
 #include "core/cuda/runtime.h"
 #include <algorithm>
@@ -107,6 +113,82 @@ void loader(const Config& cfg) {
   std::fflush(stdout);
 }
 
+// Peak float GFLOP/s of the fast ISA in use (0 without one): every thread runs 12 independent FMA
+// chains on registers (enough to cover the FMA latency on two pipes), 2 flops per lane per FMA.
+double fma_peak_gflops() {
+#ifdef EG_DIRECT_CONV
+  if (!cpu::fast_conv_enabled()) return 0;
+  return cpu::simd::with_isa(cpu::simd_isa(), [](auto s) {
+    using S = decltype(s);
+    const int64_t iters = 20'000'000;
+    double best = 0;
+    for (int rep = 0; rep < 3; ++rep) {
+      const double t = now_s();
+      float sink = 0;
+#pragma omp parallel reduction(+ : sink)
+      {
+        typename S::V acc[12];
+        for (int i = 0; i < 12; ++i) acc[i] = S::set1(0.001f * (float)i);
+        const typename S::V a = S::set1(0.999f), b = S::set1(1e-4f);
+        for (int64_t k = 0; k < iters; ++k)
+          for (int i = 0; i < 12; ++i) acc[i] = S::fma(acc[i], a, b);
+        for (int i = 0; i < 12; ++i) sink += cpu::simd::hsum<S>(acc[i]);
+      }
+      const double secs = now_s() - t;
+      if (sink == 12345.f) std::printf("#\n");  // keeps the loop
+      best = std::max(best, 2.0 * S::L * 12 * (double)iters * omp_get_max_threads() / secs / 1e9);
+    }
+    return best;
+  });
+#else
+  return 0;
+#endif
+}
+
+// Every convolution shape of the ResNet-32 workloads, timed alone: forward, and backward (dx and dW).
+void conv_layers(const Config& cfg) {
+  struct Layer { const char* model; int64_t N, C, O, H, stride; };
+  const Layer layers[] = {
+      {"resnet32_cifar", 128, 3, 16, 32, 1},  {"resnet32_cifar", 128, 16, 16, 32, 1},
+      {"resnet32_cifar", 128, 16, 32, 32, 2}, {"resnet32_cifar", 128, 32, 32, 16, 1},
+      {"resnet32_cifar", 128, 32, 64, 16, 2}, {"resnet32_cifar", 128, 64, 64, 8, 1},
+      {"resnet32_fmnist", 128, 1, 16, 28, 1}, {"resnet32_fmnist", 128, 16, 16, 28, 1},
+      {"resnet32_fmnist", 128, 32, 32, 14, 1}, {"resnet32_fmnist", 128, 64, 64, 7, 1},
+  };
+  const double peak = fma_peak_gflops();
+  std::printf("{\"name\": \"fma_peak\", \"isa\": \"%s\", \"threads\": %d, \"gflops\": %.1f}\n",
+              cpu::isa_name(cpu::simd_isa()), omp_get_max_threads(), peak);
+  for (const Layer& l : layers) {
+    Generator g(0);
+    kernels::Conv2dParams p{l.stride, l.stride, 1, 1, 1, 1, 1};
+    const int64_t OH = (l.H + 2 - 3) / l.stride + 1;
+    Tensor x = randn({l.N, l.C, l.H, l.H}, g), w = randn({l.O, l.C, 3, 3}, g);
+    Tensor y = kernels::conv2d_forward(x, w, Tensor(), p), dy = randn(y.shape(), g);
+    const bool need_dx = l.C > 3;  // the first layer's input needs no gradient
+    const double flops = 2.0 * l.N * l.O * l.C * 9 * OH * OH;
+    auto time = [&](auto f) {
+      std::vector<double> ts;
+      for (int i = 0; i < (cfg.steps > 0 ? cfg.steps : 7) + 1; ++i) {
+        const double t = now_s();
+        f();
+        if (i > 0) ts.push_back(now_s() - t);
+      }
+      return median(ts);
+    };
+    const double tf = time([&] { kernels::conv2d_forward(x, w, Tensor(), p); });
+    const double tx = need_dx ? time([&] { kernels::conv2d_backward(dy, x, w, p, true, false, false); }) : 0;
+    const double tw = time([&] { kernels::conv2d_backward(dy, x, w, p, false, true, false); });
+    auto rate = [&](double t) { return t > 0 ? flops / t / 1e9 : 0.0; };
+    auto of_peak = [&](double t) { return peak > 0 ? rate(t) / peak : 0.0; };
+    std::printf("{\"name\": \"conv_%s_%ldx%ld_%ldto%ld_s%ld\", \"forward_ms\": %.2f, \"dx_ms\": %.2f, \"dw_ms\": %.2f, "
+                "\"forward_gflops\": %.1f, \"dx_gflops\": %.1f, \"dw_gflops\": %.1f, \"forward_of_peak\": %.2f, "
+                "\"dx_of_peak\": %.2f, \"dw_of_peak\": %.2f}\n",
+                l.model, (long)l.H, (long)l.H, (long)l.C, (long)l.O, (long)l.stride, tf * 1e3, tx * 1e3, tw * 1e3,
+                rate(tf), rate(tx), rate(tw), of_peak(tf), of_peak(tx), of_peak(tw));
+    std::fflush(stdout);
+  }
+}
+
 // A training workload: model name and input [N, C, H, W]; `steps` timed steps after 2 warm-up steps.
 struct Train {
   std::string model;
@@ -177,7 +259,9 @@ int main(int argc, char** argv) {
                  "memory mode: train this many steps per training workload and print VmRSS every 50 steps")
       ->check(eg::train::positive());
   app.add_option("--data-dir", cfg.data_dir, "loader_fmnist: dataset root")->capture_default_str();
-  bool sync_bn = false;
+  bool sync_bn = false, list_isas = false;
+  app.add_flag("--list-isas", list_isas,
+               "print the convolution instruction sets this build has and this CPU runs (EG_ISA's names), then exit");
   app.add_flag("--distributed", cfg.distributed,
                "under mpirun -np N: the training workloads data-parallel over the N ranks (global batch as given)");
   app.add_flag("--sync-bn", sync_bn, "with --distributed: BatchNorm with the global batch's statistics")
@@ -190,6 +274,10 @@ int main(int argc, char** argv) {
   }
   train::dist::set_sync_batchnorm(sync_bn);
   cpu::check_cpu_supports_build();
+  if (list_isas) {
+    for (cpu::SimdIsa i : cpu::available_isas()) std::printf("%s\n", cpu::isa_name(i));
+    return 0;
+  }
   omp_set_num_threads(threads);
   Eigen::setNbThreads(threads);
   // Not JSON (bench-compare reads only lines that start with '{'): which kernels make these numbers.
@@ -212,7 +300,7 @@ int main(int argc, char** argv) {
   } else {
     std::stringstream ss(only);
     for (std::string k; std::getline(ss, k, ',');) {
-      if (std::find(all.begin(), all.end(), k) == all.end() && k != "loader_fmnist") {
+      if (std::find(all.begin(), all.end(), k) == all.end() && k != "loader_fmnist" && k != "conv_layers") {
         std::fprintf(stderr, "bench: unknown workload '%s'\n", k.c_str());
         return 2;
       }
@@ -229,6 +317,7 @@ int main(int argc, char** argv) {
     try {
       if (k == "gemm1024") gemm(1024, 20, cfg);
       else if (k == "loader_fmnist") loader(cfg);
+      else if (k == "conv_layers") conv_layers(cfg);
       else train_workload(k, trainings.at(k), cfg);
     } catch (const Error& e) {
       std::fprintf(stderr, "bench: workload %s on %s failed: %s\n", k.c_str(), device.c_str(), e.what());
