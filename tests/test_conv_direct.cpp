@@ -49,8 +49,9 @@ const DirectCase kCases[] = {
     {{8, 66, 6, 6}, {64, 66, 3, 3}, 1, 1, false, Path::Winograd}, // Winograd y and dx; C % 4 ≠ 0: direct dW
     {{2, 3, 5, 19}, {7, 3, 3, 3}, 1, 1, true, Path::Direct},      // rows of 19: 16 + a partial vector; O = 7
     {{3, 5, 9, 33}, {13, 5, 3, 3}, 0, 1, true, Path::Direct},     // rows of 33 = 2·16 + 1; O = 13
-    {{17, 64, 5, 7}, {66, 64, 3, 3}, 1, 1, true, Path::Winograd}, // 16 + 1 images: a 16-lane group and a short one
+    {{17, 64, 5, 7}, {66, 64, 3, 3}, 1, 1, true, Path::Winograd}, // 16 + 1 images; O = 66: dW blocks of 4, then 2
     {{16, 64, 8, 8}, {64, 64, 3, 3}, 1, 1, false, Path::Winograd},// one full 16-lane group, Winograd dW
+    {{16, 64, 6, 6}, {72, 64, 3, 3}, 1, 1, true, Path::Winograd}, // 9 tiles: a partial panel of 3 and of 4
 };
 
 // |a − b| <= tol·max|b| + tol·|b|: float accumulation over C·KH·KW terms against double.

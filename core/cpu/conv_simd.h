@@ -25,11 +25,13 @@ namespace eg::cpu::simd {
 
 // 8 lanes, 16 registers. Direct/Winograd blocks: 4 channels × 3 vectors = 12 accumulators + 3 inputs + 1
 // broadcast fill the 16 registers (output channel counts are multiples of 4 in every model here, so no
-// block computes padding channels). Weight gradient: 3 channels × 3 taps.
+// block computes padding channels). Weight gradient: 3 channels × 3 taps (direct), 2 output × 4 input
+// channels (Winograd).
 struct Avx2 {
   using V = __m256;
   static constexpr int L = 8;
   static constexpr int kOB = 4, kPB = 3, kGradOB = 3;
+  static constexpr int kWinOB = 4, kWinPB = 3, kWinGradO = 2;
   static constexpr SimdIsa isa = SimdIsa::avx2;
   static V zero() { return _mm256_setzero_ps(); }
   static V set1(float f) { return _mm256_set1_ps(f); }
@@ -53,11 +55,14 @@ struct Avx2 {
 
 #ifdef EG_AVX512_CONV
 // 16 lanes, 32 registers: 8 channels × 3 vectors = 24 accumulators + 3 inputs + 1 broadcast (28); the
-// weight gradient 6 channels × 3 taps (18 + 6 + 1).
+// weight gradient 6 channels × 3 taps (18 + 6 + 1). Winograd: 6 channels × 4 tiles (24 + 4 + 1), since the
+// tile counts of the small planes (4 on 4×4, 16 on 8×8 and 7×7) are multiples of 4, not of 3; its weight
+// gradient 4 output × 4 input channels (16 + 8 loads).
 struct Avx512 {
   using V = __m512;
   static constexpr int L = 16;
   static constexpr int kOB = 8, kPB = 3, kGradOB = 6;
+  static constexpr int kWinOB = 6, kWinPB = 4, kWinGradO = 4;
   static constexpr SimdIsa isa = SimdIsa::avx512;
   static V zero() { return _mm512_setzero_ps(); }
   static V set1(float f) { return _mm512_set1_ps(f); }

@@ -92,7 +92,12 @@ WinogradConv::WinogradConv(const float* w, const float* b, int64_t N, int64_t C,
   ENGINE_CHECK(H >= 1 && W >= 1, "conv2d (winograd): empty plane ", H, "x", W);
   ENGINE_CHECK(isa_ != SimdIsa::generic, "conv2d (winograd): no fast instruction set in use (applies is false)");
   lanes_ = lanes_of(isa_);
-  ob_ = isa_ == SimdIsa::avx512 ? 8 : 4;  // the ISA's kOB (conv_simd.h)
+#ifdef EG_DIRECT_CONV
+  simd::with_isa(isa_, [&](auto s) {
+    ob_ = decltype(s)::kWinOB;
+    pb_ = decltype(s)::kWinPB;
+  });
+#endif
   const int64_t kOB = ob_;
   TH_ = (H + 1) / 2;
   TW_ = (W + 1) / 2;
@@ -145,7 +150,7 @@ void WinogradConv::run(const float* x, int64_t nb, float* y, float* scratch) con
 template <class S> void WinogradConv::run_with(const float* x, int64_t nb, float* y, float* scratch) const {
 #ifdef EG_DIRECT_CONV
   using Vec = typename S::V;
-  constexpr int64_t kLanes = S::L, kOB = S::kOB, kPB = S::kPB;
+  constexpr int64_t kLanes = S::L, kOB = S::kWinOB, kPB = S::kWinPB;
   const int64_t TC = chunk();
   float* x8 = scratch;
   float* V = x8 + kLanes * C_ * Hp_ * Wp_;
@@ -177,7 +182,7 @@ template <class S> void WinogradConv::run_with(const float* x, int64_t nb, float
         for (int xi = 0; xi < 16; ++xi) S::store(v + xi * vxi, v16[xi]);
       }
 
-    // 3. M_ξ = U_ξ · V_ξ: blocks of kOB output channels × one panel of 3 tiles, summed over C. The panel
+    // 3. M_ξ = U_ξ · V_ξ: blocks of kOB output channels × one panel of kPB tiles, summed over C. The panel
     // (C·3 vectors) stays in L1 while all output channel blocks use it.
     for (int64_t xi = 0; xi < 16; ++xi)
       for (int64_t pn = 0; pn < panels; ++pn) {
@@ -250,16 +255,17 @@ int64_t WinogradWeightGrad::scratch_size() const {
 #ifdef EG_DIRECT_CONV
 namespace {
 
-// g[j][k] += Σ_t Σ_lanes y[j][t] · v[k][t] for 2 output and 4 input channels over n tiles: y[j], v[k] point
-// at rows of n vectors. 8 accumulators, 6 loads per 8 FMAs; one hsum8 at the end.
-template <class S>
-inline void grad_block(const float* const (&y)[2], const float* const (&v)[4], int64_t n, float* g0, float* g1) {
+// g[j][k] += Σ_t Σ_lanes y[j][t] · v[k][t] for JO output and 4 input channels over n tiles: y[j], v[k]
+// point at rows of n vectors, g[j] at output channel j's 4 sums. JO·4 accumulators, JO + 4 loads per JO·4
+// FMAs; one hsum8 per 2 output channels at the end.
+template <class S, int JO>
+inline void grad_block(const float* const (&y)[JO], const float* const (&v)[4], int64_t n, float* const (&g)[JO]) {
   using V = typename S::V;
-  V acc[8];
+  V acc[JO * 4];
   for (auto& a : acc) a = S::zero();
   for (int64_t t = 0; t < n * S::L; t += S::L) {
-    V yv[2], vv[4];
-    for (int j = 0; j < 2; ++j) {
+    V yv[JO], vv[4];
+    for (int j = 0; j < JO; ++j) {
       yv[j] = S::load(y[j] + t);
       S::pin(yv[j]);  // loaded once (see simd::compute_block)
     }
@@ -267,12 +273,28 @@ inline void grad_block(const float* const (&y)[2], const float* const (&v)[4], i
       vv[k] = S::load(v[k] + t);
       S::pin(vv[k]);
     }
-    for (int j = 0; j < 2; ++j)
+    for (int j = 0; j < JO; ++j)
       for (int k = 0; k < 4; ++k) acc[j * 4 + k] = S::fma(yv[j], vv[k], acc[j * 4 + k]);
   }
-  const __m256 s = simd::hsum8<S>(acc);
-  _mm_storeu_ps(g0, _mm_add_ps(_mm_loadu_ps(g0), _mm256_castps256_ps128(s)));
-  _mm_storeu_ps(g1, _mm_add_ps(_mm_loadu_ps(g1), _mm256_extractf128_ps(s, 1)));
+  for (int j = 0; j < JO; j += 2) {
+    const V(&pair)[8] = *reinterpret_cast<const V(*)[8]>(acc + j * 4);
+    const __m256 s = simd::hsum8<S>(pair);
+    _mm_storeu_ps(g[j], _mm_add_ps(_mm_loadu_ps(g[j]), _mm256_castps256_ps128(s)));
+    _mm_storeu_ps(g[j + 1], _mm_add_ps(_mm_loadu_ps(g[j + 1]), _mm256_extractf128_ps(s, 1)));
+  }
+}
+
+// ĝ_ξ [o0, o0 + JO) × [0, C) += Ŷ_ξ · V_ξᵀ over nt tiles (Y, V: rows of nt vectors per channel).
+template <class S, int JO>
+inline void grad_rows(const float* Y, const float* V, int64_t o0, int64_t C, int64_t nt, float* ghat) {
+  const int64_t row = nt * S::L;
+  for (int64_t c = 0; c < C; c += 4) {
+    const float* yr[JO];
+    float* g[JO];
+    for (int j = 0; j < JO; ++j) yr[j] = Y + (o0 + j) * row, g[j] = ghat + (o0 + j) * C + c;
+    const float* const vr[4] = {V + c * row, V + (c + 1) * row, V + (c + 2) * row, V + (c + 3) * row};
+    grad_block<S, JO>(yr, vr, nt, g);
+  }
 }
 
 }  // namespace
@@ -327,16 +349,17 @@ void WinogradWeightGrad::accumulate_with(const float* x, const float* dy, int64_
         }
       }
     }
-    // ĝ_ξ += Ŷ_ξ · V_ξᵀ over the chunk's tiles and lanes.
-    for (int64_t xi = 0; xi < 16; ++xi)
-      for (int64_t o = 0; o < O_; o += 2)
-        for (int64_t c = 0; c < C_; c += 4) {
-          const float* const yr[2] = {Y + xi * yxi + o * nt * kL, Y + xi * yxi + (o + 1) * nt * kL};
-          const float* const vr[4] = {V + xi * vxi + c * nt * kL, V + xi * vxi + (c + 1) * nt * kL,
-                                      V + xi * vxi + (c + 2) * nt * kL, V + xi * vxi + (c + 3) * nt * kL};
-          float* g = ghat + (xi * O_ + o) * C_ + c;
-          grad_block<S>(yr, vr, nt, g, g + C_);
-        }
+    // ĝ_ξ += Ŷ_ξ · V_ξᵀ over the chunk's tiles and lanes: blocks of kWinGradO output channels, then pairs
+    // for the rest (O is even).
+    constexpr int64_t JO = S::kWinGradO;
+    for (int64_t xi = 0; xi < 16; ++xi) {
+      const float* Yx = Y + xi * yxi;
+      const float* Vx = V + xi * vxi;
+      float* gx = ghat + xi * O_ * C_;
+      int64_t o = 0;
+      for (; o + JO <= O_; o += JO) grad_rows<S, JO>(Yx, Vx, o, C_, nt, gx);
+      for (; o < O_; o += 2) grad_rows<S, 2>(Yx, Vx, o, C_, nt, gx);
+    }
   }
 #else
   (void)x, (void)dy, (void)nb, (void)ghat, (void)scratch;

@@ -44,12 +44,12 @@ class WinogradConv {
 
  private:
   template <class S> void run_with(const float* x, int64_t nb, float* y, float* scratch) const;
-  // Tiles per pass over steps 2–4: whole panels of 3 (the ISAs' kPB), at most 384 / L (V and M then take
-  // the same bytes whatever the lanes).
-  int64_t chunk() const { return std::min<int64_t>(384 / lanes_, (T_ + 2) / 3 * 3); }
+  // Tiles per pass over steps 2–4: whole panels of PB tiles (the ISA's kWinPB), at most 384 / L (V and M
+  // then take the same bytes whatever the lanes; 24 and 48 are multiples of both PBs).
+  int64_t chunk() const { return std::min<int64_t>(384 / lanes_, (T_ + pb_ - 1) / pb_ * pb_); }
   int64_t C_, O_, H_, W_, TH_, TW_, T_, Hp_, Wp_;
   SimdIsa isa_;
-  int64_t lanes_ = 8, ob_ = 4;
+  int64_t lanes_ = 8, ob_ = 4, pb_ = 3;  // the ISA's lanes, kWinOB and kWinPB
   memory::Scratch<float> U_;     // [16][O/OB][C][OB]: G g Gᵀ, packed for the micro-kernel (zero past O)
   memory::Scratch<float> bias_;  // [O rounded up to OB]
 };
