@@ -3,6 +3,7 @@
 // argmax indices by hand (ties go to the first maximum, padding never wins), composed references on
 // threaded sizes, and the errors.
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 
 #include "core/kernels_nn.h"
@@ -110,4 +111,40 @@ TEST_CASE("pool: errors name the op and the shapes") {
   CHECK_ERROR(max_pool2d(x, 2, 0), "must be >= 1");
   CHECK_ERROR(adaptive_avg_pool2d(x, 0, 1), "adaptive_avg_pool2d: output size 0x1");
   CHECK_ERROR(max_pool2d(zeros({1, 1, 4, 4}, {DType::I64}), 2, 2), "must be f32 or f64");
+}
+
+TEST_CASE("max_pool2d: the 2x2 stride-2 fast path equals a plain scan on odd planes, with ties and NaN") {
+  // Values from a small set so that ties are common, and a few NaN: every rule of the scan is exercised.
+  std::vector<float> xv(2 * 3 * 7 * 9);
+  for (size_t i = 0; i < xv.size(); ++i) xv[i] = (float)((i * 7 + i / 5) % 4);
+  xv[5] = NAN, xv[40] = NAN, xv[41] = NAN, xv[100] = NAN;
+  Tensor x = from_vector(xv, {2, 3, 7, 9});
+  auto r = kernels::max_pool2d_forward(x, {2, 2, 2, 2, 0, 0});
+  const auto y = r.y.to_vector<float>();
+  const auto idx = r.indices.to_vector<int64_t>();
+  REQUIRE(y.size() == 2 * 3 * 3 * 4);
+  for (int64_t pl = 0; pl < 6; ++pl)
+    for (int64_t oh = 0; oh < 3; ++oh)
+      for (int64_t ow = 0; ow < 4; ++ow) {
+        float best = -INFINITY;
+        int64_t arg = 2 * oh * 9 + 2 * ow;
+        for (int64_t h = 2 * oh; h < 2 * oh + 2; ++h)
+          for (int64_t w = 2 * ow; w < 2 * ow + 2; ++w) {
+            const float v = xv[(size_t)(pl * 63 + h * 9 + w)];
+            if (v > best || std::isnan(v)) best = v, arg = h * 9 + w;
+          }
+        const size_t o = (size_t)((pl * 3 + oh) * 4 + ow);
+        INFO("plane ", pl, " output ", oh, ",", ow);
+        CHECK(idx[o] == arg);
+        CHECK((std::isnan(best) ? std::isnan(y[o]) : y[o] == best));
+      }
+}
+
+TEST_CASE("adaptive_avg_pool2d: as many bins as pixels is the identity, forward and backward") {
+  Tensor x = rnd({2, 3, 7, 7}, 4).requires_grad_();
+  Tensor y = adaptive_avg_pool2d(x, 7, 7);
+  CHECK_CLOSE(y, x.detach(), 0, 0);
+  Tensor gy = rnd({2, 3, 7, 7}, 5);
+  y.backward(gy);
+  CHECK_CLOSE(x.grad(), gy, 0, 0);
 }
