@@ -194,7 +194,7 @@ DirectConvWeightGrad::DirectConvWeightGrad(int64_t C, int64_t O, int64_t H, int6
                "x", W, " kernel ", KH, "x", KW, " padding ", pad_h, "x", pad_w);
   isa_ = simd_isa();
   ENGINE_CHECK(isa_ != SimdIsa::generic, "conv2d backward (direct): no fast instruction set in use");
-  const int64_t L = isa_ == SimdIsa::avx512 ? 16 : 8;
+  const int64_t L = simd::lanes(isa_);
   Lp_ = (OH_ * Wp_ + L - 1) / L * L;
   // Enough images per block that each accumulator sums ~96 vectors before its horizontal sum.
   B_ = std::max<int64_t>(1, (96 * L + Lp_ - 1) / Lp_);

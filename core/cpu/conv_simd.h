@@ -162,4 +162,14 @@ template <class F> inline decltype(auto) with_isa(SimdIsa isa, F&& f) {
 
 #endif  // EG_DIRECT_CONV
 
+// The float lanes of an ISA's vectors (its struct's L; 8 where none is built, as no kernel then runs).
+inline int64_t lanes(SimdIsa isa) {
+#ifdef EG_DIRECT_CONV
+  return with_isa(isa, [](auto s) { return int64_t{decltype(s)::L}; });
+#else
+  (void)isa;
+  return 8;
+#endif
+}
+
 }  // namespace eg::cpu::simd

@@ -29,8 +29,6 @@ SimdIsa winograd_isa(int64_t N) {
   return isa == SimdIsa::avx512 && N < 16 ? SimdIsa::avx2 : isa;
 }
 
-int64_t lanes_of(SimdIsa isa) { return isa == SimdIsa::avx512 ? 16 : 8; }
-
 }  // namespace
 
 #ifdef EG_DIRECT_CONV
@@ -91,7 +89,7 @@ WinogradConv::WinogradConv(const float* w, const float* b, int64_t N, int64_t C,
     : C_(C), O_(O), H_(H), W_(W), isa_(winograd_isa(N)) {
   ENGINE_CHECK(H >= 1 && W >= 1, "conv2d (winograd): empty plane ", H, "x", W);
   ENGINE_CHECK(isa_ != SimdIsa::generic, "conv2d (winograd): no fast instruction set in use (applies is false)");
-  lanes_ = lanes_of(isa_);
+  lanes_ = simd::lanes(isa_);
 #ifdef EG_DIRECT_CONV
   simd::with_isa(isa_, [&](auto s) {
     ob_ = decltype(s)::kWinOB;
@@ -237,7 +235,7 @@ bool WinogradWeightGrad::applies(const kernels::Conv2dParams& p, int64_t N, int6
 WinogradWeightGrad::WinogradWeightGrad(int64_t N, int64_t C, int64_t O, int64_t H, int64_t W)
     : C_(C), O_(O), H_(H), W_(W), isa_(winograd_isa(N)) {
   ENGINE_CHECK(isa_ != SimdIsa::generic, "conv2d backward (winograd): no fast instruction set in use");
-  lanes_ = lanes_of(isa_);
+  lanes_ = simd::lanes(isa_);
   ENGINE_CHECK(H >= 1 && W >= 1 && C % 4 == 0 && O % 2 == 0, "conv2d backward (winograd): unsupported ", C, " -> ",
                O, " channels on ", H, "x", W);
   TH_ = (H + 1) / 2;
