@@ -107,13 +107,9 @@ void weight_grad_block(const float* const* dy, const float* x, int64_t nb, int64
     for (int j = 0; j < OB; ++j) dn[j] = dy[j] + n * dy_image_stride;
     for (int64_t i = 0; i < nv * S::L; i += S::L) {
       V d[OB];
-      for (int j = 0; j < OB; ++j) {
-        d[j] = S::load(dn[j] + i);
-        S::pin(d[j]);  // loaded once, not once per tap (see compute_block)
-      }
+      for (int j = 0; j < OB; ++j) d[j] = S::pinned(S::load(dn[j] + i));  // loaded once, not once per tap
       for (int t = 0; t < TW; ++t) {
-        V a = S::load(xn + i + t);
-        S::pin(a);
+        const V a = S::pinned(S::load(xn + i + t));
         for (int j = 0; j < OB; ++j) acc[j][t] = S::fma(d[j], a, acc[j][t]);
       }
     }

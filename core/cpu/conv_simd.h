@@ -47,8 +47,13 @@ struct Avx2 {
   static V add(V a, V b) { return _mm256_add_ps(a, b); }
   static V sub(V a, V b) { return _mm256_sub_ps(a, b); }
   // Pins a loaded vector to a register: otherwise GCC folds the load into each FMA that uses it (OB loads
-  // instead of one) and the kernels become load-bound (~2x slower).
-  static void pin(V& v) { __asm__("" : "+x"(v)); }
+  // instead of one) and the kernels become load-bound (~2x slower). By value, not through a reference: an
+  // asm operand bound to an array element keeps the whole array in memory, and GCC then stores every
+  // loaded vector to the stack as well (4 dead 64-byte stores per step of Winograd's panel loop).
+  static V pinned(V v) {
+    __asm__("" : "+x"(v));
+    return v;
+  }
   // The 8-lane vector whose lane i is the sum of lanes i and i + 8, i + 16, ... (the identity here).
   static __m256 fold8(V v) { return v; }
 };
@@ -73,7 +78,10 @@ struct Avx512 {
   static V fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
   static V add(V a, V b) { return _mm512_add_ps(a, b); }
   static V sub(V a, V b) { return _mm512_sub_ps(a, b); }
-  static void pin(V& v) { __asm__("" : "+v"(v)); }  // "v": any of the 32 registers
+  static V pinned(V v) {  // "v": any of the 32 registers
+    __asm__("" : "+v"(v));
+    return v;
+  }
   static __m256 fold8(V v) {
     return _mm256_add_ps(_mm512_castps512_ps256(v), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
   }
@@ -115,8 +123,7 @@ inline void compute_block(const float* wb, const float* bias, const float* const
       for (int64_t kw = 0; kw < KW; ++kw, wb += OB) {
         V a[PB];
         for (int q = 0; q < PB; ++q) {
-          a[q] = S::load(xs[q] + row + kw);
-          S::pin(a[q]);
+          a[q] = S::pinned(S::load(xs[q] + row + kw));
         }
         for (int j = 0; j < OB; ++j) {
           const V wj = S::bcast(wb + j);
@@ -139,8 +146,7 @@ inline void compute_panel(const float* w, const float* v, int64_t C, typename S:
   for (int64_t c = 0; c < C; ++c, w += OB, v += PB * S::L) {
     V a[PB];
     for (int q = 0; q < PB; ++q) {
-      a[q] = S::load(v + q * S::L);
-      S::pin(a[q]);
+      a[q] = S::pinned(S::load(v + q * S::L));
     }
     for (int j = 0; j < OB; ++j) {
       const V wj = S::bcast(w + j);

@@ -263,14 +263,8 @@ inline void grad_block(const float* const (&y)[JO], const float* const (&v)[4], 
   for (auto& a : acc) a = S::zero();
   for (int64_t t = 0; t < n * S::L; t += S::L) {
     V yv[JO], vv[4];
-    for (int j = 0; j < JO; ++j) {
-      yv[j] = S::load(y[j] + t);
-      S::pin(yv[j]);  // loaded once (see simd::compute_block)
-    }
-    for (int k = 0; k < 4; ++k) {
-      vv[k] = S::load(v[k] + t);
-      S::pin(vv[k]);
-    }
+    for (int j = 0; j < JO; ++j) yv[j] = S::pinned(S::load(y[j] + t));  // loaded once (see simd::pinned)
+    for (int k = 0; k < 4; ++k) vv[k] = S::pinned(S::load(v[k] + t));
     for (int j = 0; j < JO; ++j)
       for (int k = 0; k < 4; ++k) acc[j * 4 + k] = S::fma(yv[j], vv[k], acc[j * 4 + k]);
   }
