@@ -15,6 +15,7 @@
 // Shape letters: N, C, H, W input; O output channels; KH, KW kernel.
 #include <cstdlib>
 
+#include "tests/isa_scope.h"
 #include "tests/test_util.h"
 
 #include "core/cpu/conv_direct.h"
@@ -22,6 +23,7 @@
 #include "core/cpu/isa.h"
 
 using namespace eg;
+using eg::test::IsaScope;
 using eg::test::rnd;
 
 namespace {
@@ -99,13 +101,6 @@ cpu::SimdIsa kernel_isa(const DirectCase& c, cpu::SimdIsa isa) {
   const bool narrow = c.forward == Path::Winograd ? c.x[0] < 16 : OW <= 8;
   return narrow ? cpu::SimdIsa::avx2 : isa;
 }
-
-// Selects one instruction set for a scope, then restores the one before.
-struct IsaScope {
-  cpu::SimdIsa was = cpu::simd_isa();
-  explicit IsaScope(cpu::SimdIsa isa) { cpu::set_simd_isa(isa); }
-  ~IsaScope() { cpu::set_simd_isa(was); }
-};
 
 }  // namespace
 

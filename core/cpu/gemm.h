@@ -1,5 +1,6 @@
-// gemm.h — dst (+)= lhs · rhs through Eigen's GEMM, with the split over threads done here and fixed by
-// the sizes. Eigen's own threading picks another depth blocking for one thread than for several, so its
+// gemm.h — dst (+)= lhs · rhs: float products through the engine's packed GEMM (sgemm.h) when a SIMD ISA
+// is in use (simd_isa(): not with EG_ISA=generic, nor in builds without AVX2/FMA), otherwise through
+// Eigen's GEMM, with the split over threads done here and fixed by the sizes. Eigen's own threading picks another depth blocking for one thread than for several, so its
 // sums differ bitwise with the thread count (measured: 64x3136x128 differs between 1 and 2 threads). The
 // engine is built with EIGEN_DONT_PARALLELIZE, and the longer side of dst is cut into blocks of
 // kGemmBlock rows or columns, each one single-threaded GEMM: the numbers depend on the sizes only.
@@ -7,8 +8,11 @@
 #pragma once
 #include "core/eigen.h"
 #include <algorithm>
+#include <type_traits>
 
 #include "core/cpu/cpu_kernels.h"
+#include "core/cpu/isa.h"
+#include "core/cpu/sgemm.h"
 
 namespace eg::cpu {
 
@@ -16,6 +20,14 @@ constexpr int64_t kGemmBlock = 64;
 
 // dst, lhs, rhs: Eigen matrix expressions with direct access (maps, blocks and transposes of maps).
 template <class Dst, class Lhs, class Rhs> void gemm(Dst dst, const Lhs& lhs, const Rhs& rhs, bool accumulate = false) {
+  if constexpr (std::is_same_v<typename Dst::Scalar, float>) {
+    const SimdIsa isa = simd_isa();
+    if (sgemm_available(isa)) {
+      sgemm(isa, dst.rows(), dst.cols(), lhs.cols(), {lhs.data(), lhs.rowStride(), lhs.colStride()},
+            {rhs.data(), rhs.rowStride(), rhs.colStride()}, dst.data(), dst.rowStride(), dst.colStride(), accumulate);
+      return;
+    }
+  }
   auto product = [accumulate](auto d, const auto& l, const auto& r) {
     if (accumulate) d.noalias() += l * r;
     else d.noalias() = l * r;

@@ -1,0 +1,172 @@
+// sgemm.cpp — the packed float GEMM of sgemm.h. Letters: M, N, K the product's sizes; MR × NR the register
+// tile (ISA struct: kOB rows × kPB vectors); kc the depth of one packed chunk, mc the rows of one packed
+// block of A; "panel" a packed NR-column strip of B, "micro-panel" a packed MR-row strip of A.
+#include "core/cpu/sgemm.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "core/allocator.h"
+#include "core/check.h"
+#include "core/cpu/conv_simd.h"
+#include "core/cpu/cpu_nn_kernels.h"
+
+namespace eg::cpu {
+
+#ifdef EG_DIRECT_CONV
+namespace {
+
+// Depth of a packed chunk: a B panel (kc × NR floats: 48 KiB on AVX-512 at 256) is read by every A
+// micro-panel of a block, so it should stay in L1/L2; an A block (mc × kc) stays in L2.
+constexpr int64_t kMaxKc = 256;
+constexpr int64_t kMc = 128;
+// Below this many multiply-adds one thread does it all (waking the others costs more).
+constexpr int64_t kParallelFma = int64_t{1} << 20;
+
+// dst [kc][NR] = B[p0 .. p0+kc, j0 .. j0+nr), zero-padded to NR columns.
+template <int64_t NR> void pack_b(SgemmOperand b, int64_t p0, int64_t kc, int64_t j0, int64_t nr, float* dst) {
+  const float* src = b.p + p0 * b.rs + j0 * b.cs;
+  if (b.cs == 1) {
+    for (int64_t k = 0; k < kc; ++k, dst += NR) {
+      std::memcpy(dst, src + k * b.rs, (size_t)nr * sizeof(float));
+      std::fill(dst + nr, dst + NR, 0.0f);
+    }
+    return;
+  }
+  for (int64_t j = 0; j < NR; ++j) {  // column by column: B's columns are the contiguous ones here
+    if (j >= nr) {
+      for (int64_t k = 0; k < kc; ++k) dst[k * NR + j] = 0.0f;
+      continue;
+    }
+    const float* col = src + j * b.cs;
+    for (int64_t k = 0; k < kc; ++k) dst[k * NR + j] = col[k * b.rs];
+  }
+}
+
+// dst [kc][MR] = A[i0 .. i0+mr, p0 .. p0+kc), zero-padded to MR rows.
+template <int64_t MR> void pack_a(SgemmOperand a, int64_t i0, int64_t mr, int64_t p0, int64_t kc, float* dst) {
+  const float* src = a.p + i0 * a.rs + p0 * a.cs;
+  if (a.rs == 1 && mr == MR) {
+    for (int64_t k = 0; k < kc; ++k) std::memcpy(dst + k * MR, src + k * a.cs, MR * sizeof(float));
+    return;
+  }
+  for (int64_t i = 0; i < MR; ++i) {
+    if (i >= mr) {
+      for (int64_t k = 0; k < kc; ++k) dst[k * MR + i] = 0.0f;
+      continue;
+    }
+    const float* row = src + i * a.rs;
+    for (int64_t k = 0; k < kc; ++k) dst[k * MR + i] = row[k * a.cs];
+  }
+}
+
+// C tile [mr, nr] (+)= packed A micro-panel · packed B panel over kc.
+template <class S>
+void tile(const float* ap, const float* bp, int64_t kc, float* c, int64_t rsc, int64_t csc, int64_t mr, int64_t nr,
+          bool add) {
+  constexpr int MR = S::kOB, PB = S::kPB;
+  constexpr int64_t NR = PB * S::L;
+  typename S::V acc[MR][PB];
+  simd::compute_panel<S, MR, PB>(ap, bp, kc, acc);
+  if (csc == 1 && nr == NR) {
+    for (int64_t i = 0; i < mr; ++i)
+      for (int q = 0; q < PB; ++q) {
+        float* p = c + i * rsc + q * S::L;
+        S::store(p, add ? S::add(S::load(p), acc[i][q]) : acc[i][q]);
+      }
+    return;
+  }
+  alignas(64) float buf[MR][NR];
+  for (int i = 0; i < MR; ++i)
+    for (int q = 0; q < PB; ++q) S::store(buf[i] + q * S::L, acc[i][q]);
+  for (int64_t i = 0; i < mr; ++i)
+    for (int64_t j = 0; j < nr; ++j) {
+      float& dst = c[i * rsc + j * csc];
+      dst = add ? dst + buf[i][j] : buf[i][j];
+    }
+}
+
+template <class S>
+void run(int64_t M, int64_t N, int64_t K, SgemmOperand a, SgemmOperand b, float* c, int64_t rsc, int64_t csc,
+         bool accumulate) {
+  constexpr int64_t MR = S::kOB, NR = S::kPB * S::L;
+  static_assert(kMc % MR == 0, "sgemm: the row block must be whole micro-panels");
+  // kc from K alone (chunks of equal depth), so that the order of the sums never depends on anything else.
+  const int64_t chunks = (K + kMaxKc - 1) / kMaxKc, kc_max = (K + chunks - 1) / chunks;
+  const int64_t panels = (N + NR - 1) / NR, row_blocks = (M + kMc - 1) / kMc;
+  const bool parallel = max_threads() > 1 && M * N * K >= kParallelFma
+#ifdef _OPENMP
+                        && !omp_in_parallel()
+#endif
+      ;
+  const int64_t threads = parallel ? max_threads() : 1;
+  // Column groups only when there are fewer row blocks than threads (a few output rows, many columns).
+  const int64_t groups = row_blocks >= threads ? 1 : std::min(panels, (threads + row_blocks - 1) / row_blocks);
+  const int64_t tasks = row_blocks * groups;
+  auto bpack = memory::scratch<float>((size_t)(panels * NR * kc_max));
+
+#pragma omp parallel num_threads((int)std::min(threads, tasks)) if (parallel && tasks > 1)
+  {
+    auto apack = memory::scratch<float>((size_t)(kMc * kc_max));
+    for (int64_t p0 = 0; p0 < K; p0 += kc_max) {
+      const int64_t kc = std::min(kc_max, K - p0);
+      const bool add = accumulate || p0 > 0;
+#pragma omp for schedule(static)
+      for (int64_t jp = 0; jp < panels; ++jp)
+        pack_b<NR>(b, p0, kc, jp * NR, std::min(NR, N - jp * NR), bpack.get() + jp * NR * kc);
+#pragma omp for schedule(static)
+      for (int64_t t = 0; t < tasks; ++t) {
+        const int64_t i0 = t / groups * kMc, mc = std::min(kMc, M - i0), g = t % groups;
+        const int64_t micro = (mc + MR - 1) / MR;
+        for (int64_t r = 0; r < micro; ++r)
+          pack_a<MR>(a, i0 + r * MR, std::min(MR, mc - r * MR), p0, kc, apack.get() + r * MR * kc);
+        for (int64_t jp = g * panels / groups; jp < (g + 1) * panels / groups; ++jp) {
+          const int64_t j0 = jp * NR, nr = std::min(NR, N - j0);
+          for (int64_t r = 0; r < micro; ++r)
+            tile<S>(apack.get() + r * MR * kc, bpack.get() + jp * NR * kc, kc, c + (i0 + r * MR) * rsc + j0 * csc,
+                    rsc, csc, std::min(MR, mc - r * MR), nr, add);
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+#endif  // EG_DIRECT_CONV
+
+bool sgemm_available(SimdIsa isa) {
+#ifdef EG_DIRECT_CONV
+  return isa != SimdIsa::generic && isa_available(isa);
+#else
+  (void)isa;
+  return false;
+#endif
+}
+
+void sgemm(SimdIsa isa, int64_t M, int64_t N, int64_t K, SgemmOperand a, SgemmOperand b, float* c, int64_t rsc,
+           int64_t csc, bool accumulate) {
+  ENGINE_CHECK(sgemm_available(isa), "sgemm: no packed kernel for ISA ", isa_name(isa), " in this build or CPU");
+  ENGINE_CHECK(M >= 0 && N >= 0 && K >= 0, "sgemm: negative size ", M, " x ", N, " x ", K);
+  if (M == 0 || N == 0) return;
+  if (K == 0) {
+    if (!accumulate)
+      for (int64_t i = 0; i < M; ++i)
+        for (int64_t j = 0; j < N; ++j) c[i * rsc + j * csc] = 0.0f;
+    return;
+  }
+#ifdef EG_DIRECT_CONV
+  // The kernel writes rows of C: a column-major C is computed as Cᵀ = Bᵀ · Aᵀ.
+  if (csc != 1 && rsc == 1) {
+    std::swap(M, N);
+    std::swap(a, b);
+    std::swap(a.rs, a.cs);
+    std::swap(b.rs, b.cs);
+    std::swap(rsc, csc);
+  }
+  simd::with_isa(isa, [&](auto s) { run<decltype(s)>(M, N, K, a, b, c, rsc, csc, accumulate); });
+#else
+  (void)a, (void)b;  // unreachable: sgemm_available is false without the AVX2/FMA kernels
+#endif
+}
+
+}  // namespace eg::cpu
