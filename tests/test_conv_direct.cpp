@@ -151,8 +151,8 @@ TEST_CASE("isa: the build describes its target and the CPU can run it") {
   CHECK_FALSE(i.march.empty());
   CHECK(i.march != "unknown");  // CMake passes EG_BUILD_MARCH
   CHECK_FALSE(i.eigen.empty());
-  const char* conv = cpu::simd_isa() == cpu::SimdIsa::avx512 ? "avx512 (direct, winograd)"
-                     : cpu::simd_isa() == cpu::SimdIsa::avx2 ? "avx2-fma (direct, winograd)"
+  const char* conv = cpu::simd_isa() == cpu::SimdIsa::avx512 ? "avx512 (direct, winograd, gemm)"
+                     : cpu::simd_isa() == cpu::SimdIsa::avx2 ? "avx2-fma (direct, winograd, gemm)"
                                                              : "im2col+gemm";
   CHECK(i.conv == conv);
 #if defined(__AVX2__) && defined(__FMA__)

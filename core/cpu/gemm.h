@@ -1,10 +1,11 @@
-// gemm.h — dst (+)= lhs · rhs: float products through the engine's packed GEMM (sgemm.h) when a SIMD ISA
-// is in use (simd_isa(): not with EG_ISA=generic, nor in builds without AVX2/FMA), otherwise through
-// Eigen's GEMM, with the split over threads done here and fixed by the sizes. Eigen's own threading picks another depth blocking for one thread than for several, so its
-// sums differ bitwise with the thread count (measured: 64x3136x128 differs between 1 and 2 threads). The
-// engine is built with EIGEN_DONT_PARALLELIZE, and the longer side of dst is cut into blocks of
-// kGemmBlock rows or columns, each one single-threaded GEMM: the numbers depend on the sizes only.
-// Called inside a parallel region (per-image loops), the blocks simply run on the calling thread.
+// gemm.h — dst (+)= lhs · rhs for Eigen matrix expressions with direct access. Float products go to the
+// engine's packed GEMM (sgemm.h) whenever a SIMD ISA is in use (simd_isa() is not generic: EG_ISA=generic
+// and builds without AVX2/FMA use Eigen), double ones to Eigen's GEMM. Both give numbers that depend on the
+// sizes only, never on the thread count: sgemm by construction; for Eigen the split over threads is done
+// here, since Eigen's own threading picks another depth blocking for one thread than for several (measured:
+// 64x3136x128 differed bitwise between 1 and 2 threads). The engine is built with EIGEN_DONT_PARALLELIZE,
+// and the longer side of dst is cut into blocks of kGemmBlock rows or columns, each one single-threaded
+// GEMM. Called inside a parallel region (per-image loops), either runs on the calling thread.
 #pragma once
 #include "core/eigen.h"
 #include <algorithm>

@@ -176,8 +176,8 @@ IsaInfo isa_info() {
   if (info.extensions.empty()) info.extensions = "baseline";
   info.eigen = Eigen::SimdInstructionSetsInUse();
   switch (simd_isa()) {
-    case SimdIsa::avx512: info.conv = "avx512 (direct, winograd)"; break;
-    case SimdIsa::avx2: info.conv = "avx2-fma (direct, winograd)"; break;
+    case SimdIsa::avx512: info.conv = "avx512 (direct, winograd, gemm)"; break;
+    case SimdIsa::avx2: info.conv = "avx2-fma (direct, winograd, gemm)"; break;
     default: info.conv = "im2col+gemm";
   }
   return info;

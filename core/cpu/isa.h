@@ -4,12 +4,13 @@
 // The ISA is fixed at compile time (-march: native by default, a named target with -DENGINE_MARCH=...,
 // the x86-64 baseline with -DENGINE_NATIVE=OFF); the code paths that depend on it are
 //   - Eigen's packet math (GEMM, reductions): SSE2 / AVX / AVX2+FMA / AVX-512, whatever the target has;
-//   - the fast float convolutions (direct and Winograd kernels, core/cpu/conv_simd.h): one template per
-//     kernel, instantiated for AVX2+FMA (8 lanes) and, where the target has AVX-512F, for AVX-512 (16
-//     lanes), with im2col + GEMM as the fallback that every build has.
+//   - the fast float convolutions (direct and Winograd kernels, core/cpu/conv_simd.h) and the packed float
+//     GEMM (core/cpu/sgemm.cpp): one template per kernel, instantiated for AVX2+FMA (8 lanes) and, where
+//     the target has AVX-512F, for AVX-512 (16 lanes), with im2col + Eigen's GEMM as the fallback that
+//     every build has.
 // Which of them runs is chosen at run time: the widest instantiation this build has and this CPU runs
 // (CPUID), or the one named by EG_ISA=avx2|avx512|generic in the environment when the process starts
-// (generic: im2col + GEMM), or set_simd_isa — so that every path the machine can run can be tested and
+// (generic: im2col + Eigen's GEMM), or set_simd_isa — so that every path the machine can run can be tested and
 // timed on it, like torch.backends.cudnn.enabled. EG_FAST_CONV=0 is the older spelling of EG_ISA=generic.
 #pragma once
 #include <string>
@@ -22,8 +23,9 @@ struct IsaInfo {
   std::string march;       // the build's target: "native", "x86-64-v4", ..., or "x86-64" (no -march)
   std::string extensions;  // SIMD extensions the compiler was allowed to use, e.g. "sse4.2 avx avx2 fma avx512f"
   std::string eigen;       // Eigen's packet math in use, e.g. "AVX512, FMA, AVX2, AVX, SSE, SSE2, ..."
-  std::string conv;        // the float convolution kernels in use: "avx512 (direct, winograd)",
-                           // "avx2-fma (direct, winograd)" or "im2col+gemm" (none compiled in, or EG_ISA=generic)
+  std::string conv;        // the float convolution and GEMM kernels in use: "avx512 (direct, winograd, gemm)",
+                           // "avx2-fma (direct, winograd, gemm)" or "im2col+gemm" (Eigen's: none compiled in,
+                           // or EG_ISA=generic)
 };
 
 IsaInfo isa_info();

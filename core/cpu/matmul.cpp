@@ -1,4 +1,4 @@
-// matmul.cpp — CPU (batched) matrix product through Eigen's GEMM on row-major maps. A [..., M, K] and
+// matmul.cpp — CPU (batched) matrix product through gemm.h (the packed float GEMM, or Eigen's) on row-major maps. A [..., M, K] and
 // B [..., K, N] (either may be stored transposed); batch dims broadcast. One large GEMM is split over
 // threads by gemm.h (in blocks fixed by the sizes); many small ones are spread over threads by batch.
 #include "core/eigen.h"
