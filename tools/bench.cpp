@@ -6,8 +6,8 @@
 // Extra workload (not in torch_bench.py, run only when named): loader_fmnist, the data loader alone: epochs
 // of Fashion-MNIST train (data/ or --data-dir) in batches of 128 with random crop (pad 4) + flip +
 // normalize, synchronous, in images/s.
-// Extra workload conv_layers (run only when named): the convolution layers of resnet32_cifar_b128 and
-// resnet32_fmnist_b128 one at a time (forward, dx and dW separately), with their GFLOP/s and the fraction of
+// Extra workload conv_layers (run only when named): the convolution layers of resnet32_cifar_b128,
+// resnet32_fmnist_b128 and resnet18_cifar_b64 one at a time (forward, dx and dW separately), with their GFLOP/s and the fraction of
 // this machine's FMA peak, measured first by a register-only FMA loop of the ISA in use on every thread.
 // --distributed (run under mpirun -np N, tools/bench-distributed): the training workloads data-parallel,
 // each rank stepping on its share of the batch with the gradients averaged (methods/train/data_parallel.h);
@@ -146,27 +146,35 @@ double fma_peak_gflops() {
 #endif
 }
 
-// Every convolution shape of the ResNet-32 workloads, timed alone: forward, and backward (dx and dW).
+// Every convolution shape of the ResNet workloads, timed alone: forward, and backward (dx and dW). 3×3
+// kernels with padding 1, and ResNet-18's 1×1 stride-2 shortcuts (k = 1, no padding).
 void conv_layers(const Config& cfg) {
-  struct Layer { const char* model; int64_t N, C, O, H, stride; };
+  struct Layer { const char* model; int64_t N, C, O, H, stride, k = 3; };
   const Layer layers[] = {
       {"resnet32_cifar", 128, 3, 16, 32, 1},  {"resnet32_cifar", 128, 16, 16, 32, 1},
       {"resnet32_cifar", 128, 16, 32, 32, 2}, {"resnet32_cifar", 128, 32, 32, 16, 1},
       {"resnet32_cifar", 128, 32, 64, 16, 2}, {"resnet32_cifar", 128, 64, 64, 8, 1},
       {"resnet32_fmnist", 128, 1, 16, 28, 1}, {"resnet32_fmnist", 128, 16, 16, 28, 1},
       {"resnet32_fmnist", 128, 32, 32, 14, 1}, {"resnet32_fmnist", 128, 64, 64, 7, 1},
+      {"resnet18_cifar", 64, 3, 64, 32, 1},   {"resnet18_cifar", 64, 64, 64, 32, 1},
+      {"resnet18_cifar", 64, 64, 128, 32, 2}, {"resnet18_cifar", 64, 64, 128, 32, 2, 1},
+      {"resnet18_cifar", 64, 128, 128, 16, 1}, {"resnet18_cifar", 64, 128, 256, 16, 2},
+      {"resnet18_cifar", 64, 128, 256, 16, 2, 1}, {"resnet18_cifar", 64, 256, 256, 8, 1},
+      {"resnet18_cifar", 64, 256, 512, 8, 2}, {"resnet18_cifar", 64, 256, 512, 8, 2, 1},
+      {"resnet18_cifar", 64, 512, 512, 4, 1},
   };
   const double peak = fma_peak_gflops();
   std::printf("{\"name\": \"fma_peak\", \"isa\": \"%s\", \"threads\": %d, \"gflops\": %.1f}\n",
               cpu::isa_name(cpu::simd_isa()), omp_get_max_threads(), peak);
   for (const Layer& l : layers) {
     Generator g(0);
-    kernels::Conv2dParams p{l.stride, l.stride, 1, 1, 1, 1, 1};
-    const int64_t OH = (l.H + 2 - 3) / l.stride + 1;
-    Tensor x = randn({l.N, l.C, l.H, l.H}, g), w = randn({l.O, l.C, 3, 3}, g);
+    const int64_t pad = l.k / 2;
+    kernels::Conv2dParams p{l.stride, l.stride, pad, pad, 1, 1, 1};
+    const int64_t OH = (l.H + 2 * pad - l.k) / l.stride + 1;
+    Tensor x = randn({l.N, l.C, l.H, l.H}, g), w = randn({l.O, l.C, l.k, l.k}, g);
     Tensor y = kernels::conv2d_forward(x, w, Tensor(), p), dy = randn(y.shape(), g);
     const bool need_dx = l.C > 3;  // the first layer's input needs no gradient
-    const double flops = 2.0 * l.N * l.O * l.C * 9 * OH * OH;
+    const double flops = 2.0 * l.N * l.O * l.C * l.k * l.k * OH * OH;
     auto time = [&](auto f) {
       std::vector<double> ts;
       for (int i = 0; i < (cfg.steps > 0 ? cfg.steps : 7) + 1; ++i) {
@@ -181,10 +189,10 @@ void conv_layers(const Config& cfg) {
     const double tw = time([&] { kernels::conv2d_backward(dy, x, w, p, false, true, false); });
     auto rate = [&](double t) { return t > 0 ? flops / t / 1e9 : 0.0; };
     auto of_peak = [&](double t) { return peak > 0 ? rate(t) / peak : 0.0; };
-    std::printf("{\"name\": \"conv_%s_%ldx%ld_%ldto%ld_s%ld\", \"forward_ms\": %.2f, \"dx_ms\": %.2f, \"dw_ms\": %.2f, "
+    std::printf("{\"name\": \"conv_%s_%ldx%ld_%ldto%ld_s%ld%s\", \"forward_ms\": %.2f, \"dx_ms\": %.2f, \"dw_ms\": %.2f, "
                 "\"forward_gflops\": %.1f, \"dx_gflops\": %.1f, \"dw_gflops\": %.1f, \"forward_of_peak\": %.2f, "
                 "\"dx_of_peak\": %.2f, \"dw_of_peak\": %.2f}\n",
-                l.model, (long)l.H, (long)l.H, (long)l.C, (long)l.O, (long)l.stride, tf * 1e3, tx * 1e3, tw * 1e3,
+                l.model, (long)l.H, (long)l.H, (long)l.C, (long)l.O, (long)l.stride, l.k == 1 ? "_k1" : "", tf * 1e3, tx * 1e3, tw * 1e3,
                 rate(tf), rate(tx), rate(tw), of_peak(tf), of_peak(tx), of_peak(tw));
     std::fflush(stdout);
   }
