@@ -115,29 +115,37 @@ TEST_CASE("pool: errors name the op and the shapes") {
 
 TEST_CASE("max_pool2d: the 2x2 stride-2 fast path equals a plain scan on odd planes, with ties and NaN") {
   // Values from a small set so that ties are common, and a few NaN: every rule of the scan is exercised.
-  std::vector<float> xv(2 * 3 * 7 * 9);
-  for (size_t i = 0; i < xv.size(); ++i) xv[i] = (float)((i * 7 + i / 5) % 4);
-  xv[5] = NAN, xv[40] = NAN, xv[41] = NAN, xv[100] = NAN;
-  Tensor x = from_vector(xv, {2, 3, 7, 9});
-  auto r = kernels::max_pool2d_forward(x, {2, 2, 2, 2, 0, 0});
-  const auto y = r.y.to_vector<float>();
-  const auto idx = r.indices.to_vector<int64_t>();
-  REQUIRE(y.size() == 2 * 3 * 3 * 4);
-  for (int64_t pl = 0; pl < 6; ++pl)
-    for (int64_t oh = 0; oh < 3; ++oh)
-      for (int64_t ow = 0; ow < 4; ++ow) {
-        float best = -INFINITY;
-        int64_t arg = 2 * oh * 9 + 2 * ow;
-        for (int64_t h = 2 * oh; h < 2 * oh + 2; ++h)
-          for (int64_t w = 2 * ow; w < 2 * ow + 2; ++w) {
-            const float v = xv[(size_t)(pl * 63 + h * 9 + w)];
-            if (v > best || std::isnan(v)) best = v, arg = h * 9 + w;
-          }
-        const size_t o = (size_t)((pl * 3 + oh) * 4 + ow);
-        INFO("plane ", pl, " output ", oh, ",", ow);
-        CHECK(idx[o] == arg);
-        CHECK((std::isnan(best) ? std::isnan(y[o]) : y[o] == best));
-      }
+  // On AVX2 builds rows of 4 to 7 outputs take 4-output vectors (9 and 14 wide: the last one overlapping),
+  // longer rows 8-output ones (16, 28, 33, 35 wide: none, 6, 0, 1 outputs overlapped; odd widths drop a
+  // column); rows under 4 outputs (6 wide) the scalar loop.
+  const int64_t planes[][2] = {{7, 9}, {5, 6}, {4, 14}, {4, 16}, {6, 28}, {3, 33}, {5, 35}};
+  for (const auto& hw : planes) {
+    const int64_t H = hw[0], W = hw[1], OH = H / 2, OW = W / 2;
+    std::vector<float> xv((size_t)(2 * 3 * H * W));
+    for (size_t i = 0; i < xv.size(); ++i) xv[i] = (float)((i * 7 + i / 5) % 4);
+    for (size_t i : {size_t{5}, size_t{40}, size_t{41}, size_t{100}, xv.size() / 2 + 3, xv.size() - 20})
+      xv[i] = NAN;
+    Tensor x = from_vector(xv, {2, 3, H, W});
+    auto r = kernels::max_pool2d_forward(x, {2, 2, 2, 2, 0, 0});
+    const auto y = r.y.to_vector<float>();
+    const auto idx = r.indices.to_vector<int64_t>();
+    REQUIRE(y.size() == (size_t)(2 * 3 * OH * OW));
+    for (int64_t pl = 0; pl < 6; ++pl)
+      for (int64_t oh = 0; oh < OH; ++oh)
+        for (int64_t ow = 0; ow < OW; ++ow) {
+          float best = -INFINITY;
+          int64_t arg = 2 * oh * W + 2 * ow;
+          for (int64_t h = 2 * oh; h < 2 * oh + 2; ++h)
+            for (int64_t w = 2 * ow; w < 2 * ow + 2; ++w) {
+              const float v = xv[(size_t)(pl * H * W + h * W + w)];
+              if (v > best || std::isnan(v)) best = v, arg = h * W + w;
+            }
+          const size_t o = (size_t)((pl * OH + oh) * OW + ow);
+          INFO("plane ", H, "x", W, " #", pl, " output ", oh, ",", ow);
+          CHECK(idx[o] == arg);
+          CHECK((std::isnan(best) ? std::isnan(y[o]) : y[o] == best));
+        }
+  }
 }
 
 TEST_CASE("adaptive_avg_pool2d: as many bins as pixels is the identity, forward and backward") {
