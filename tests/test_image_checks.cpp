@@ -2,7 +2,9 @@
 // byte by byte, in every bit count stb_image decodes, both row orders and four header versions, each
 // holding exactly the bytes stb reads (no padding after the last row). Each must decode to the pixels
 // written; the same file one byte shorter must be refused, before decoding, with a message naming the file
-// and the byte counts. So the check is neither too strict nor too lenient by a single byte.
+// and the byte counts. So the check is neither too strict nor too lenient by a single byte (and top-down
+// BMPs load: stbi_info reports their height negative). Then: a bit count stb cannot decode, RLE left to
+// stb, and PNM / TGA, whose decoders stay compiled out.
 // Shape letters: W x H pixels (square here, so the resize to W x W is exact), C = 3 (RGB).
 #include <cstring>
 #include <filesystem>
