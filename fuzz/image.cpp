@@ -1,6 +1,6 @@
 // image.cpp — fuzz target: the image-decoding path of methods/data/image_folder (load_image_chw: our
-// size and JPEG Huffman-table checks, then stb_image, then the antialiased resize). The first input byte
-// picks the output: bit 7 = RGB or gray, bits 0-4 = size - 1 (1 to 32); the rest is the image file.
+// size checks and methods/data/image_checks, then stb_image, then the antialiased resize). The first
+// input byte picks the output: bit 7 = RGB or gray, bits 0-4 = size - 1 (1 to 32); the rest is the file.
 #include "fuzz/fuzz_util.h"
 #include "methods/data/image_folder.h"
 

@@ -13,6 +13,7 @@
 #include <memory>
 
 #include "core/check.h"
+#include "methods/data/image_checks.h"
 
 #define STB_IMAGE_IMPLEMENTATION
 #define STBI_ONLY_JPEG  // the formats image datasets use; fewer decoders, less untrusted-input surface
@@ -118,72 +119,6 @@ std::vector<uint8_t> read_file(const std::string& path) {
   return buf;
 }
 
-// stb_image 2.27 (Debian's) trusts a JPEG DHT segment's 16 code counts; more than 256 codes in one table
-// overrun its fixed arrays (later stb versions reject them). Walk the markers the way stb reads them and
-// refuse such a table before stb sees the file.
-void check_jpeg_huffman_tables(const std::vector<uint8_t>& f, const std::string& path) {
-  const size_t n = f.size();
-  auto at = [&](size_t i) -> int { return i < n ? f[i] : 0; };  // stb reads zeros past the end
-  // stb reads a marker as 0xFF, any number of 0xFF fill bytes, then the code: so does this walk, from the
-  // start on (a file of 0xFF bytes and then D8 is a JPEG to stb; fuzz/image.cpp found that way past us).
-  size_t p = 0;
-  if (n < 2 || f[0] != 0xFF) return;
-  while (p < n && f[p] == 0xFF) ++p;
-  if (p == n || f[p] != 0xD8) return;
-  ++p;
-  while (p + 4 <= n) {
-    if (f[p] != 0xFF) {  // entropy-coded data between scans: markers are FF followed by non-0, non-RST
-      ++p;
-      continue;
-    }
-    const int m = f[p + 1];
-    if (m == 0xFF) {
-      ++p;
-      continue;
-    }
-    if (m == 0x00 || m == 0x01 || (m >= 0xD0 && m <= 0xD7)) {
-      p += 2;
-      continue;
-    }
-    if (m == 0xD9) return;
-    const int64_t seg = at(p + 2) << 8 | at(p + 3);
-    if (m == 0xC4) {
-      int64_t left = seg - 2;
-      size_t q = p + 4;
-      while (left > 0) {
-        int64_t codes = 0;
-        for (size_t i = 1; i <= 16; ++i) codes += at(q + i);
-        ENGINE_CHECK(codes <= 256, "load_image: '", path, "' is a corrupt JPEG (a Huffman table declares ", codes,
-                     " codes, at most 256 exist)");
-        q += 17 + (size_t)codes;
-        left -= 17 + codes;
-      }
-    }
-    if (seg < 2) return;  // stb rejects this itself
-    p += 2 + (size_t)seg;
-  }
-}
-
-// stb_image grows its buffer to a PNG IDAT chunk's declared length (up to 1 GiB, doubled: 2 GB) before it
-// reads the chunk, so a 68-byte file can cost a 2 GB allocation (found by fuzz/image.cpp). Every chunk must
-// fit in the file; walk them and refuse a length that does not before stb sees the file.
-void check_png_chunks(const std::vector<uint8_t>& f, const std::string& path) {
-  static const uint8_t kSig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
-  if (f.size() < 8 || !std::equal(kSig, kSig + 8, f.begin())) return;
-  size_t p = 8;
-  while (p + 8 <= f.size()) {
-    const uint64_t len = (uint64_t)f[p] << 24 | (uint64_t)f[p + 1] << 16 | (uint64_t)f[p + 2] << 8 | f[p + 3];
-    std::string type(f.begin() + (std::ptrdiff_t)p + 4, f.begin() + (std::ptrdiff_t)p + 8);
-    for (char& ch : type)
-      if (ch < 0x20 || ch > 0x7e) ch = '?';  // a corrupt type is printed, not its raw bytes
-    const uint64_t left = f.size() - p - 8;  // bytes after the chunk's length and type
-    ENGINE_CHECK(len <= left, "load_image: '", path, "' is a corrupt PNG (chunk '", type, "' at byte ", p, " declares ",
-                 len, " bytes, only ", left, " remain)");
-    if (type == "IEND") return;
-    p += 12 + (size_t)len;  // length, type, data, CRC
-  }
-}
-
 // For one axis: output i reads inputs [first[i], first[i] + weights[i].size()) with those weights.
 struct AxisFilter {
   std::vector<int64_t> first;
@@ -273,12 +208,13 @@ std::vector<uint8_t> resize_hwc(const uint8_t* src, int64_t h, int64_t w, int64_
 std::vector<uint8_t> load_image_chw(const std::string& path, int64_t size, int64_t channels) {
   ENGINE_CHECK(channels == 1 || channels == 3, "load_image: channels ", channels, " must be 1 or 3");
   std::vector<uint8_t> file = read_file(path);
-  check_jpeg_huffman_tables(file, path);
-  check_png_chunks(file, path);
+  check_image_file(file, path);  // before stb parses even the header
   int w = 0, h = 0, comp = 0;
   // Header first: a bad or huge image is refused before any pixel memory is allocated.
   ENGINE_CHECK(stbi_info_from_memory(file.data(), (int)file.size(), &w, &h, &comp), "load_image: '", path,
                "' is not a decodable image (stb_image: ", stbi_failure_reason(), ")");
+  // stb_image 2.27 reports a top-down BMP's height as stored, negative; its decoder takes the magnitude.
+  if (h < 0 && h >= -kMaxImageSide) h = -h;
   ENGINE_CHECK(w > 0 && h > 0 && w <= kMaxImageSide && h <= kMaxImageSide && (int64_t)w * h <= kMaxImagePixels,
                "load_image: '", path, "' is ", w, "x", h, " pixels; at most ", kMaxImageSide, " a side and ",
                kMaxImagePixels, " pixels are accepted");
