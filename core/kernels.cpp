@@ -40,7 +40,8 @@ void check_index(const char* op, const Tensor& index, int64_t limit) {
                shape_str(index.shape()));
   Tensor ci = index.to(Device::CPU);
   const int64_t* p = ci.data<int64_t>();
-  for (int64_t i = 0; i < ci.numel(); ++i)
+  const int64_t n = ci.numel();
+  for (int64_t i = 0; i < n; ++i)
     ENGINE_CHECK(p[i] >= 0 && p[i] < limit, op, ": index ", p[i], " at position ", i, " is out of range [0, ",
                  limit, ")");
 }

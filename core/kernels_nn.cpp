@@ -144,9 +144,15 @@ Tensor max_pool2d_backward(const Tensor& dy, const Tensor& indices, const Shape&
   const int64_t plane = x_shape[2] * x_shape[3];
   const Tensor host_idx = indices.to(Device::CPU);
   const int64_t* ip = host_idx.data<int64_t>();
-  for (int64_t i = 0; i < host_idx.numel(); ++i)
-    ENGINE_CHECK(ip[i] >= 0 && ip[i] < plane, "max_pool2d backward: index ", ip[i], " at ", i,
-                 " outside the input plane of ", plane);
+  const int64_t n = host_idx.numel();
+  // One vectorizable pass (unsigned compare: negatives wrap above plane); the offender is looked up
+  // only when there is one.
+  bool inside = true;
+  for (int64_t i = 0; i < n; ++i) inside &= (uint64_t)ip[i] < (uint64_t)plane;
+  if (!inside)
+    for (int64_t i = 0; i < n; ++i)
+      ENGINE_CHECK(ip[i] >= 0 && ip[i] < plane, "max_pool2d backward: index ", ip[i], " at ", i,
+                   " outside the input plane of ", plane);
   EG_ON_CUDA(dy, "max_pool2d backward", cuda::max_pool2d_backward(dy, indices, x_shape));
   return cpu::max_pool2d_backward(dy, indices, x_shape);
 }

@@ -111,6 +111,14 @@ TEST_CASE("pool: errors name the op and the shapes") {
   CHECK_ERROR(max_pool2d(x, 2, 0), "must be >= 1");
   CHECK_ERROR(adaptive_avg_pool2d(x, 0, 1), "adaptive_avg_pool2d: output size 0x1");
   CHECK_ERROR(max_pool2d(zeros({1, 1, 4, 4}, {DType::I64}), 2, 2), "must be f32 or f64");
+  // Indices that do not come from max_pool2d_forward are refused before any scatter.
+  const Tensor dy = zeros({1, 1, 2, 2});
+  const Tensor idx = from_vector(std::vector<int64_t>{0, 3, 16, 5}, {1, 1, 2, 2});
+  CHECK_ERROR(kernels::max_pool2d_backward(dy, idx, {1, 1, 4, 4}),
+              "max_pool2d backward: index 16 at 2 outside the input plane of 16");
+  const Tensor neg = from_vector(std::vector<int64_t>{0, -1, 2, 5}, {1, 1, 2, 2});
+  CHECK_ERROR(kernels::max_pool2d_backward(dy, neg, {1, 1, 4, 4}),
+              "max_pool2d backward: index -1 at 1 outside the input plane of 16");
 }
 
 TEST_CASE("max_pool2d: the 2x2 stride-2 fast path equals a plain scan on odd planes, with ties and NaN") {
