@@ -23,8 +23,22 @@ constexpr int64_t kMc = 128;
 // Below this many multiply-adds one thread does it all (waking the others costs more).
 constexpr int64_t kParallelFma = int64_t{1} << 20;
 
-// dst [kc][NR] = B[p0 .. p0+kc, j0 .. j0+nr), zero-padded to NR columns.
-template <int64_t NR> void pack_b(SgemmOperand b, int64_t p0, int64_t kc, int64_t j0, int64_t nr, float* dst) {
+// The 4 × 8 block at src (rows rs apart) transposed: its column k goes to dst + k·ds (4 floats).
+inline void transpose_4x8(const float* src, int64_t rs, float* dst, int64_t ds) {
+  for (int h = 0; h < 2; ++h) {
+    __m128 r0 = _mm_loadu_ps(src + 4 * h), r1 = _mm_loadu_ps(src + rs + 4 * h);
+    __m128 r2 = _mm_loadu_ps(src + 2 * rs + 4 * h), r3 = _mm_loadu_ps(src + 3 * rs + 4 * h);
+    _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+    _mm_storeu_ps(dst + (4 * h + 0) * ds, r0);
+    _mm_storeu_ps(dst + (4 * h + 1) * ds, r1);
+    _mm_storeu_ps(dst + (4 * h + 2) * ds, r2);
+    _mm_storeu_ps(dst + (4 * h + 3) * ds, r3);
+  }
+}
+
+// dst [kc][NR] = B[p0 .. p0+kc, j0 .. j0+nr), zero-padded to NR columns (NR: the panel's width, a whole
+// number of vectors: the ISA's full panel, or fewer vectors for the last one).
+inline void pack_b(SgemmOperand b, int64_t p0, int64_t kc, int64_t j0, int64_t nr, int64_t NR, float* dst) {
   const float* src = b.p + p0 * b.rs + j0 * b.cs;
   if (b.cs == 1) {
     for (int64_t k = 0; k < kc; ++k, dst += NR) {
@@ -33,7 +47,15 @@ template <int64_t NR> void pack_b(SgemmOperand b, int64_t p0, int64_t kc, int64_
     }
     return;
   }
-  for (int64_t j = 0; j < NR; ++j) {  // column by column: B's columns are the contiguous ones here
+  int64_t j = 0;
+  if (b.rs == 1)  // Bᵀ stored row-major (im2col columns in dW = dY · colᵀ): 4 columns × 8 rows at a time
+    for (; j + 4 <= nr; j += 4) {
+      int64_t k = 0;
+      for (; k + 8 <= kc; k += 8) transpose_4x8(src + j * b.cs + k, b.cs, dst + k * NR + j, NR);
+      for (; k < kc; ++k)
+        for (int64_t jj = j; jj < j + 4; ++jj) dst[k * NR + jj] = src[jj * b.cs + k];
+    }
+  for (; j < NR; ++j) {  // column by column: B's columns are the contiguous ones here
     if (j >= nr) {
       for (int64_t k = 0; k < kc; ++k) dst[k * NR + j] = 0.0f;
       continue;
@@ -50,6 +72,16 @@ template <int64_t MR> void pack_a(SgemmOperand a, int64_t i0, int64_t mr, int64_
     for (int64_t k = 0; k < kc; ++k) std::memcpy(dst + k * MR, src + k * a.cs, MR * sizeof(float));
     return;
   }
+  if (a.cs == 1 && mr == MR && MR % 4 == 0) {
+    // Row-major A (weights [O, C·KH·KW]): 4-row × 8-column blocks transposed in registers; a strided
+    // scalar copy here cost a quarter of the time of products with few column panels.
+    int64_t k = 0;
+    for (; k + 8 <= kc; k += 8)
+      for (int64_t i = 0; i < MR; i += 4) transpose_4x8(src + i * a.rs + k, a.rs, dst + k * MR + i, MR);
+    for (; k < kc; ++k)
+      for (int64_t i = 0; i < MR; ++i) dst[k * MR + i] = src[i * a.rs + k];
+    return;
+  }
   for (int64_t i = 0; i < MR; ++i) {
     if (i >= mr) {
       for (int64_t k = 0; k < kc; ++k) dst[k * MR + i] = 0.0f;
@@ -60,11 +92,11 @@ template <int64_t MR> void pack_a(SgemmOperand a, int64_t i0, int64_t mr, int64_
   }
 }
 
-// C tile [mr, nr] (+)= packed A micro-panel · packed B panel over kc.
-template <class S>
+// C tile [mr, nr] (+)= packed A micro-panel · packed B panel of PB vectors over kc.
+template <class S, int PB>
 void tile(const float* ap, const float* bp, int64_t kc, float* c, int64_t rsc, int64_t csc, int64_t mr, int64_t nr,
           bool add) {
-  constexpr int MR = S::kOB, PB = S::kPB;
+  constexpr int MR = S::kOB;
   constexpr int64_t NR = PB * S::L;
   typename S::V acc[MR][PB];
   simd::compute_panel<S, MR, PB>(ap, bp, kc, acc);
@@ -86,6 +118,17 @@ void tile(const float* ap, const float* bp, int64_t kc, float* c, int64_t rsc, i
     }
 }
 
+// tile for a panel of pb vectors (the last panel of a row may be narrower than the ISA's kPB: it is
+// computed with as many vectors as it needs, not padded to the full width).
+template <class S>
+void tile_of(int pb, const float* ap, const float* bp, int64_t kc, float* c, int64_t rsc, int64_t csc, int64_t mr,
+             int64_t nr, bool add) {
+  static_assert(S::kPB == 3, "sgemm: tile_of dispatches panels of 1 to 3 vectors");
+  if (pb == 1) tile<S, 1>(ap, bp, kc, c, rsc, csc, mr, nr, add);
+  else if (pb == 2) tile<S, 2>(ap, bp, kc, c, rsc, csc, mr, nr, add);
+  else tile<S, 3>(ap, bp, kc, c, rsc, csc, mr, nr, add);
+}
+
 template <class S>
 void run(int64_t M, int64_t N, int64_t K, SgemmOperand a, SgemmOperand b, float* c, int64_t rsc, int64_t csc,
          bool accumulate) {
@@ -103,6 +146,8 @@ void run(int64_t M, int64_t N, int64_t K, SgemmOperand a, SgemmOperand b, float*
   // Column groups only when there are fewer row blocks than threads (a few output rows, many columns).
   const int64_t groups = row_blocks >= threads ? 1 : std::min(panels, (threads + row_blocks - 1) / row_blocks);
   const int64_t tasks = row_blocks * groups;
+  // A panel of nr columns is packed (and computed) as whole vectors: ceil(nr / L) of them.
+  auto panel_width = [](int64_t nr) { return (nr + S::L - 1) / S::L * S::L; };
   auto bpack = memory::scratch<float>((size_t)(panels * NR * kc_max));
 
 #pragma omp parallel num_threads((int)std::min(threads, tasks)) if (parallel && tasks > 1)
@@ -112,8 +157,10 @@ void run(int64_t M, int64_t N, int64_t K, SgemmOperand a, SgemmOperand b, float*
       const int64_t kc = std::min(kc_max, K - p0);
       const bool add = accumulate || p0 > 0;
 #pragma omp for schedule(static)
-      for (int64_t jp = 0; jp < panels; ++jp)
-        pack_b<NR>(b, p0, kc, jp * NR, std::min(NR, N - jp * NR), bpack.get() + jp * NR * kc);
+      for (int64_t jp = 0; jp < panels; ++jp) {
+        const int64_t nr = std::min(NR, N - jp * NR);
+        pack_b(b, p0, kc, jp * NR, nr, panel_width(nr), bpack.get() + jp * NR * kc);
+      }
 #pragma omp for schedule(static)
       for (int64_t t = 0; t < tasks; ++t) {
         const int64_t i0 = t / groups * kMc, mc = std::min(kMc, M - i0), g = t % groups;
@@ -122,9 +169,10 @@ void run(int64_t M, int64_t N, int64_t K, SgemmOperand a, SgemmOperand b, float*
           pack_a<MR>(a, i0 + r * MR, std::min(MR, mc - r * MR), p0, kc, apack.get() + r * MR * kc);
         for (int64_t jp = g * panels / groups; jp < (g + 1) * panels / groups; ++jp) {
           const int64_t j0 = jp * NR, nr = std::min(NR, N - j0);
+          const int pb = (int)(panel_width(nr) / S::L);
           for (int64_t r = 0; r < micro; ++r)
-            tile<S>(apack.get() + r * MR * kc, bpack.get() + jp * NR * kc, kc, c + (i0 + r * MR) * rsc + j0 * csc,
-                    rsc, csc, std::min(MR, mc - r * MR), nr, add);
+            tile_of<S>(pb, apack.get() + r * MR * kc, bpack.get() + jp * NR * kc, kc,
+                       c + (i0 + r * MR) * rsc + j0 * csc, rsc, csc, std::min(MR, mc - r * MR), nr, add);
         }
       }
     }
