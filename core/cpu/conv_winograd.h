@@ -27,7 +27,8 @@ class WinogradConv {
   // True when a fast ISA is in use (isa.h), the convolution is a 3×3,
   // stride-1, dilation-1, padding-1, one-group convolution, and Winograd measured faster than the direct kernel: at least 64
   // input and output channels (deep enough products; with 16–32 the direct kernel wins), planes of at
-  // most 32×32 (the padded copy of 8 images stays a few MB), and a batch of at least 8 (a lane per image).
+  // most 32×32 with AVX2 and 16×16 with AVX-512 (where the direct kernel is faster on 32×32), and a batch
+  // of at least 8 (a lane per image).
   static bool applies(const kernels::Conv2dParams& p, int64_t N, int64_t C, int64_t O, int64_t H, int64_t W,
                       int64_t KH, int64_t KW);
 
