@@ -1,6 +1,6 @@
 // test_sgemm.cpp — the packed float GEMM (core/cpu/sgemm.cpp) of every ISA this build has and this CPU runs,
 // against a double-precision triple loop: sizes around the register tile (MR = 4 or 8 rows, NR = 24 or 48
-// columns) and the depth chunk (256), all four transpose combinations, operands that are sub-blocks of
+// columns) and the depth chunk (384), all four transpose combinations, operands that are sub-blocks of
 // larger arrays, C row-major, column-major (computed as Cᵀ = Bᵀ Aᵀ) and with no unit stride, overwrite and
 // accumulate, K = 0; bitwise-equal results on 1, 2 and 3 threads; and matmul through gemm.h under each ISA.
 // Letters: M, N, K the product's sizes.
@@ -92,11 +92,12 @@ struct OmpThreads {
 
 TEST_CASE("sgemm: every ISA's packed kernel equals a double triple loop on edge sizes, transposes and layouts" *
           doctest::skip(packed_isas().empty())) {
-  // Around MR (4, 8), NR (24, 48), the depth chunk (256: K = 257 makes chunks of 129 and 128) and the row
-  // block (128), plus shapes that take the threaded paths (row blocks; column groups when M is small).
-  const int64_t sizes[][3] = {{1, 1, 1},     {3, 5, 2},    {4, 24, 8},    {5, 25, 9},    {8, 48, 256},
-                              {9, 49, 257},  {7, 47, 255}, {17, 95, 513}, {130, 100, 40}, {1, 130, 70},
-                              {130, 1, 70},  {33, 1000, 64}, {200, 300, 40}};
+  // Around MR (4, 8), NR (24, 48), the depth chunk (384: K = 385 makes chunks of 193 and 192, 513 of 257
+  // and 256) and the row block (128), plus shapes that take the threaded paths (row blocks; column groups
+  // when M is small).
+  const int64_t sizes[][3] = {{1, 1, 1},     {3, 5, 2},    {4, 24, 8},    {5, 25, 9},    {8, 48, 384},
+                              {9, 49, 385},  {7, 47, 383}, {17, 95, 513}, {130, 100, 40}, {1, 130, 70},
+                              {130, 1, 70},  {33, 1000, 64}, {200, 300, 40}, {8, 2000, 100}};
   uint32_t seed = 1;
   for (cpu::SimdIsa isa : packed_isas())
     for (const auto& s : sizes)
@@ -120,8 +121,9 @@ TEST_CASE("sgemm: K = 0 gives zeros, or leaves C as it was when accumulating" * 
 }
 
 TEST_CASE("sgemm: results are bitwise equal on 1, 2 and 3 threads" * doctest::skip(packed_isas().empty())) {
-  // 300 × 200 × 600: row blocks split over threads, K in 3 chunks; 24 × 2000 × 300: column groups.
-  const int64_t sizes[][3] = {{300, 200, 600}, {24, 2000, 300}};
+  // 300 × 200 × 600: row blocks split over threads, K in 2 chunks; 8 × 2000 × 300: one row block, its
+  // column panels split over threads (column groups).
+  const int64_t sizes[][3] = {{300, 200, 600}, {8, 2000, 300}};
   for (cpu::SimdIsa isa : packed_isas())
     for (const auto& s : sizes) {
       const int64_t M = s[0], N = s[1], K = s[2];
