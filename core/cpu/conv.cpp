@@ -338,7 +338,7 @@ template <class T> void conv_backward_impl(const T* dy, const T* x, const T* w, 
   const int64_t wsize = g.O * g.K;
   // dW_g is accumulated row-major [Og, K] by the packed GEMM (rows of C = output channels: whole register
   // tiles), column-major (dW_gᵀ, transposed back at the end) by Eigen, which runs that product ~1.5x faster.
-  const bool dw_rows = std::is_same_v<T, float> && sgemm_available(simd_isa());
+  const bool dw_rows = gemm_is_packed<T>();
   const int64_t B = gemm_block(g), blocks = (g.N + B - 1) / B;
   const bool x_is_col = g.pointwise && B == 1;
   const int64_t col_size = !x_is_col && (dw || dx) ? g.K * B * g.P : 0;

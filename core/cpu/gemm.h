@@ -19,12 +19,16 @@ namespace eg::cpu {
 
 constexpr int64_t kGemmBlock = 64;
 
+// True when gemm() runs T products on the packed GEMM: float, with a fast ISA in use (simd_isa() is always
+// one this build has and this CPU runs, so no CPUID check is needed per product). Callers that choose a
+// layout for the product (conv's dW) ask here rather than repeat the rule.
+template <class T> bool gemm_is_packed() { return std::is_same_v<T, float> && simd_isa() != SimdIsa::generic; }
+
 // dst, lhs, rhs: Eigen matrix expressions with direct access (maps, blocks and transposes of maps).
 template <class Dst, class Lhs, class Rhs> void gemm(Dst dst, const Lhs& lhs, const Rhs& rhs, bool accumulate = false) {
   if constexpr (std::is_same_v<typename Dst::Scalar, float>) {
-    const SimdIsa isa = simd_isa();
-    if (sgemm_available(isa)) {
-      sgemm(isa, dst.rows(), dst.cols(), lhs.cols(), {lhs.data(), lhs.rowStride(), lhs.colStride()},
+    if (gemm_is_packed<float>()) {
+      sgemm(simd_isa(), dst.rows(), dst.cols(), lhs.cols(), {lhs.data(), lhs.rowStride(), lhs.colStride()},
             {rhs.data(), rhs.rowStride(), rhs.colStride()}, dst.data(), dst.rowStride(), dst.colStride(), accumulate);
       return;
     }

@@ -5,7 +5,7 @@
 //     AVX2, 48 on AVX-512) and each block of mc rows of A into micro-panels [kc][MR] (MR = 4 or 8);
 //   - each MR × NR tile of C is one register block: kc broadcast-FMA steps, then added into C.
 // Every element of C is the same chain of FMAs in the same order whatever the thread count (threads split
-// rows and column panels, never K, and kc is fixed by the ISA): results depend on the sizes only, as the
+// rows and column panels, never K, and kc is derived from K alone): results depend on the sizes only, as the
 // engine promises (see gemm.h). Letters: M, N, K the product's sizes; rs/cs an operand's row/column stride
 // in elements. Internal to core/cpu; gemm.h routes float products here when simd_isa() is not generic.
 #pragma once
